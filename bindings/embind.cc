@@ -1,0 +1,73 @@
+// Embind layer: thin, raw methods. Pointers travel as integers into wasm memory, failures as
+// status codes; the JS wrapper (bindings/js/index.js) owns validation, messages and memory.
+#include <emscripten/bind.h>
+#include <malloc.h>
+
+#include <cstdint>
+
+#include "embedding/embedding.h"
+#include "optim/sgd.h"
+
+namespace {
+using emb::Embedding;
+
+template <typename T>
+T* ptr(std::uintptr_t address) {
+  return reinterpret_cast<T*>(address);
+}
+
+// -1 when every index was valid, else the position of the first bad one.
+int forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
+  return static_cast<int>(e.forward(ptr<const std::int32_t>(idx), n, ptr<float>(out)));
+}
+int backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t grad_out) {
+  return static_cast<int>(e.backward(ptr<const std::int32_t>(idx), n, ptr<const float>(grad_out)));
+}
+void set_options(Embedding& e, int padding_idx, bool has_max_norm, double max_norm, double norm_type,
+                 bool scale_grad_by_freq) {
+  e.padding_idx = padding_idx;
+  e.has_max_norm = has_max_norm;
+  e.max_norm = max_norm;
+  e.norm_type = norm_type;
+  e.scale_grad_by_freq = scale_grad_by_freq;
+}
+// The seed arrives as a double holding an integer in [0, 2^53).
+void init_normal(Embedding& e, double seed) { e.init_normal(static_cast<std::uint64_t>(seed)); }
+std::uintptr_t weight_ptr(Embedding& e) { return reinterpret_cast<std::uintptr_t>(e.weight()); }
+bool grad_present(Embedding& e) { return e.grad().present; }
+std::size_t grad_count(Embedding& e) { return e.grad().rows.size(); }
+std::uintptr_t grad_rows_ptr(Embedding& e) { return reinterpret_cast<std::uintptr_t>(e.grad().rows.data()); }
+std::uintptr_t grad_values_ptr(Embedding& e) {
+  return reinterpret_cast<std::uintptr_t>(e.grad().values.data());
+}
+
+void sgd_step(Embedding& e, emb::SgdState& state, float lr, float momentum, float dampening,
+              float weight_decay, bool nesterov, bool maximize) {
+  emb::sgd_step(e, state, {lr, momentum, dampening, weight_decay, nesterov, maximize});
+}
+
+// Bytes in use by malloc: lets the tests check that create/dispose leaves the heap flat.
+std::size_t heap_in_use() { return mallinfo().uordblks; }
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(wasm_embedding) {
+  using namespace emscripten;
+  class_<Embedding>("Embedding")
+      .constructor<>()
+      .function("allocate", &Embedding::allocate)
+      .function("initNormal", &init_normal)
+      .function("setOptions", &set_options)
+      .function("weightPtr", &weight_ptr)
+      .function("forward", &forward)
+      .function("backward", &backward)
+      .function("gradPresent", &grad_present)
+      .function("gradCount", &grad_count)
+      .function("gradRowsPtr", &grad_rows_ptr)
+      .function("gradValuesPtr", &grad_values_ptr)
+      .function("coalesceGrad", &Embedding::coalesce_grad)
+      .function("zeroGrad", &Embedding::zero_grad)
+      .function("clearGrad", &Embedding::clear_grad);
+  class_<emb::SgdState>("SgdState").constructor<>();
+  function("sgdStep", &sgd_step);
+  function("heapInUse", &heap_in_use);
+}

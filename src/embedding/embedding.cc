@@ -1,0 +1,146 @@
+#include "embedding/embedding.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <numeric>
+
+#include "embedding/normal_init.h"
+#include "embedding/renorm.h"
+#include "kernels/active.h"
+
+namespace emb {
+
+Embedding::~Embedding() { std::free(weight_); }
+
+bool Embedding::allocate(std::size_t rows, std::size_t dim) {
+  // calloc returns nullptr (rather than aborting) when wasm memory cannot grow enough.
+  float* w = static_cast<float*>(std::calloc(rows * dim > 0 ? rows * dim : 1, sizeof(float)));
+  if (w == nullptr) return false;
+  std::free(weight_);
+  weight_ = w;
+  rows_ = rows;
+  dim_ = dim;
+  return true;
+}
+
+void Embedding::init_normal(std::uint64_t seed) {
+  fill_normal(weight_, rows_ * dim_, seed);
+  if (padding_idx >= 0) std::fill_n(weight_ + static_cast<std::size_t>(padding_idx) * dim_, dim_, 0.0f);
+}
+
+std::vector<std::int32_t>& Embedding::slot_map() {
+  if (slot_of_row_.size() != rows_) slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  return slot_of_row_;
+}
+
+void Embedding::assign_slots(const std::int32_t* idx, std::size_t n) {
+  std::vector<std::int32_t>& slot_of_row = slot_map();
+  call_rows_.clear();
+  counts_.clear();
+  targets_.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t r = idx[i];
+    if (r == padding_idx) {
+      targets_[i] = kSkipRow;
+      continue;
+    }
+    std::int32_t s = slot_of_row[r];
+    if (s < 0) {
+      s = static_cast<std::int32_t>(call_rows_.size());
+      slot_of_row[r] = s;
+      call_rows_.push_back(r);
+      counts_.push_back(0);
+    }
+    ++counts_[s];
+    targets_[i] = s;
+  }
+  for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
+}
+
+std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  if (has_max_norm) {
+    // Each distinct looked-up row once, padding included (torch renormalises it too).
+    std::vector<std::int32_t>& seen = slot_map();
+    for (std::size_t i = 0; i < n; ++i) {
+      if (seen[idx[i]] >= 0) continue;
+      seen[idx[i]] = 0;
+      renorm_row(weight_ + static_cast<std::size_t>(idx[i]) * dim_, dim_, max_norm, norm_type);
+    }
+    for (std::size_t i = 0; i < n; ++i) seen[idx[i]] = -1;
+  }
+  kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
+  return -1;
+}
+
+std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const float* grad_out) {
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  assign_slots(idx, n);
+
+  // This call's gradient, coalesced: torch computes it from zero, then adds it to .grad.
+  call_values_.assign(call_rows_.size() * dim_, 0.0f);
+  const float* scale = nullptr;
+  if (scale_grad_by_freq) {
+    scale_.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+      scale_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
+    scale = scale_.data();
+  }
+  kernels::scatter_add_f32(grad_out, n, dim_, targets_.data(), 1.0f, scale, call_values_.data(),
+                           call_rows_.size());
+
+  // Add it into the accumulated gradient, appending rows seen for the first time.
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);
+  targets_.resize(call_rows_.size());
+  for (std::size_t s = 0; s < call_rows_.size(); ++s) {
+    std::int32_t& g = grad_slot_of_row_[call_rows_[s]];
+    if (g < 0) {
+      g = static_cast<std::int32_t>(grad_.rows.size());
+      grad_.rows.push_back(call_rows_[s]);
+    }
+    targets_[s] = g;
+  }
+  grad_.values.resize(grad_.rows.size() * dim_, 0.0f);
+  kernels::scatter_add_f32(call_values_.data(), call_rows_.size(), dim_, targets_.data(), 1.0f, nullptr,
+                           grad_.values.data(), grad_.rows.size());
+  grad_.present = true;
+  return -1;
+}
+
+const float* Embedding::grad_row(std::size_t r) const {
+  if (grad_slot_of_row_.size() != rows_ || grad_slot_of_row_[r] < 0) return nullptr;
+  return grad_.values.data() + static_cast<std::size_t>(grad_slot_of_row_[r]) * dim_;
+}
+
+void Embedding::coalesce_grad() {
+  const std::size_t k = grad_.rows.size();
+  if (std::is_sorted(grad_.rows.begin(), grad_.rows.end())) return;
+  std::vector<std::int32_t> order(k);
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return grad_.rows[a] < grad_.rows[b]; });
+  std::vector<std::int32_t> rows(k);
+  std::vector<float> values(k * dim_);
+  for (std::size_t s = 0; s < k; ++s) {
+    rows[s] = grad_.rows[order[s]];
+    std::copy_n(grad_.values.begin() + static_cast<std::ptrdiff_t>(order[s] * dim_), dim_,
+                values.begin() + static_cast<std::ptrdiff_t>(s * dim_));
+    grad_slot_of_row_[rows[s]] = static_cast<std::int32_t>(s);
+  }
+  grad_.rows.swap(rows);
+  grad_.values.swap(values);
+}
+
+void Embedding::zero_grad() {
+  for (std::int32_t r : grad_.rows) grad_slot_of_row_[r] = -1;
+  grad_.rows.clear();
+  grad_.values.clear();
+}
+
+void Embedding::clear_grad() {
+  zero_grad();
+  grad_.present = false;
+}
+
+}  // namespace emb

@@ -1,0 +1,16 @@
+#include "kernels/scatter_add/scatter_add.h"
+
+namespace emb::ref {
+std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* rows,
+                            float alpha, const float* scale, float* dst, std::size_t dst_rows) {
+  const std::size_t bad = first_bad_target(rows, n, dst_rows);
+  if (bad != n) return bad;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rows[i] == kSkipRow) continue;
+    const float factor = scale ? alpha * scale[i] : alpha;
+    float* out = dst + static_cast<std::size_t>(rows[i]) * dim;
+    for (std::size_t j = 0; j < dim; ++j) out[j] += factor * src[i * dim + j];
+  }
+  return n;
+}
+}  // namespace emb::ref
