@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# Builds what is stale: the native core + tests (build/native), the same under
-# ASan/UBSan (build/asan), and both wasm modules (build/wasm), then assembles dist/.
-# CMake and make skip everything that is up to date, so a no-op build takes a second or two.
+# Builds what is stale: the native core + tests (build/native), the same under ASan/UBSan
+# (build/asan), both wasm modules (build/wasm), then assembles dist/. CMake skips what is up
+# to date, so a no-op build takes a second or two.  Usage: build.sh [native|asan|wasm ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs   # Emscripten 3.1.6's JS optimizer needs Debian's acorn
-jobs=$(nproc)
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(native asan wasm)
 
-configure() {  # dir, then cmake arguments; configures once
-  local dir=$1; shift
-  [ -f "$dir/CMakeCache.txt" ] || "$@" -B "$dir" -S . > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
+build() {  # name, then the cmake configure command
+  local dir=build/$1; shift
+  mkdir -p build
+  if [ ! -f "$dir/Makefile" ]; then
+    "$@" -S . -B "$dir" > "$dir.configure.log" 2>&1 || { cat "$dir.configure.log"; exit 1; }
+  fi
+  cmake --build "$dir" -j "$(nproc)" > "$dir.build.log" 2>&1 || { cat "$dir.build.log"; exit 1; }
 }
-mkdir -p build
-configure build/native cmake -DCMAKE_BUILD_TYPE=Release
-configure build/asan cmake -DCMAKE_BUILD_TYPE=Debug -DEMB_SANITIZE=ON
-configure build/wasm emcmake cmake -DCMAKE_BUILD_TYPE=Release
-for dir in build/native build/asan build/wasm; do
-  cmake --build "$dir" -j "$jobs" > "$dir.build.log" 2>&1 || { cat "$dir.build.log"; exit 1; }
+for target in "${targets[@]}"; do
+  case $target in
+    native) build native cmake -DCMAKE_BUILD_TYPE=Release ;;
+    asan) build asan cmake -DCMAKE_BUILD_TYPE=Debug -DEMB_SANITIZE=ON ;;
+    wasm) build wasm emcmake cmake -DCMAKE_BUILD_TYPE=Release ;;
+    *) echo "build.sh: unknown target '$target' (native, asan, wasm)" >&2; exit 2 ;;
+  esac
 done
 
-mkdir -p dist
-for f in embedding.js embedding.wasm embedding-scalar.js embedding-scalar.wasm; do
-  cmp -s "build/wasm/$f" "dist/$f" || cp "build/wasm/$f" "dist/$f"
-done
-for f in index.js index.d.ts; do
-  cmp -s "bindings/js/$f" "dist/$f" || cp "bindings/js/$f" "dist/$f"
-done
+# dist/: the npm package's files (copied only when changed, to keep timestamps meaningful).
+if [ -f build/wasm/embedding.js ]; then
+  mkdir -p dist
+  for f in build/wasm/embedding.js build/wasm/embedding.wasm build/wasm/embedding-scalar.js \
+           build/wasm/embedding-scalar.wasm bindings/js/index.js bindings/js/index.d.ts; do
+    cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
+  done
+fi
