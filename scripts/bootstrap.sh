@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, only when it is missing: quick and idempotent.
+# Debian 12: emscripten, cmake, g++, SIMDe, GoogleTest, Chromium (browser tests); npm dev deps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v emcc >/dev/null || need+=(emscripten)
+command -v cmake >/dev/null || need+=(cmake)
+command -v g++ >/dev/null || need+=(g++)
+command -v make >/dev/null || need+=(make)
+[ -f /usr/include/simde/wasm/simd128.h ] || need+=(libsimde-dev)
+[ -f /usr/include/gtest/gtest.h ] || need+=(libgtest-dev)
+[ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "bootstrap: installing ${need[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# npm dev dependencies (test tooling), when package-lock.json is newer than the install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,65 @@
+// Runs every test layer, cheapest first, streams their output, then prints a count per layer
+// and one closing line "N passed, M failed". Exits non-zero if anything failed.
+//   native   ctest: GoogleTest, each SIMD kernel against its reference, the core, SGD
+//   asan     the same suite under -fsanitize=address,undefined
+//   js       node --test tests/js: API, PyTorch fixtures, bad input, memory, SIMD = scalar
+//   package  node --test tests/package: npm pack, install into an empty folder, import by name
+//   browser  node --test tests/browser: the demo page in headless Chromium (Playwright)
+import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+
+function run(cmd, args, cwd) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on('data', (chunk) => {
+        out += chunk;
+        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+      });
+    }
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const count = (out, re) => Number(out.match(re)?.[1] ?? 0);
+
+async function ctest(dir) {
+  const { code, out } = await run('ctest', ['--output-on-failure', '-j2'], join(root, dir));
+  const total = count(out, /tests failed out of (\d+)/);
+  const failed = count(out, /(\d+) tests failed out of/);
+  return { passed: total - failed, failed: code !== 0 && failed === 0 ? 1 : failed };
+}
+
+async function nodeTest(dir) {
+  const files = readdirSync(join(root, dir)).filter((f) => f.endsWith('.test.mjs')).map((f) => join(dir, f));
+  const { code, out } = await run(process.execPath, ['--test', '--test-reporter=spec', ...files], root);
+  const failed = count(out, /ℹ fail (\d+)/);
+  return { passed: count(out, /ℹ pass (\d+)/), skipped: count(out, /ℹ skipped (\d+)/), failed: code !== 0 && failed === 0 ? 1 : failed };
+}
+
+const layers = [
+  ['native', () => ctest('build/native')],
+  ['asan', () => ctest('build/asan')],
+  ['js', () => nodeTest('tests/js')],
+  ['package', () => nodeTest('tests/package')],
+  ['browser', () => nodeTest('tests/browser')],
+];
+const results = [];
+for (const [name, runLayer] of layers) {
+  console.log(`\n=== ${name} ===`);
+  results.push([name, await runLayer()]);
+}
+console.log('\n=== summary ===');
+let passed = 0;
+let failed = 0;
+for (const [name, r] of results) {
+  console.log(`${name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+  passed += r.passed;
+  failed += r.failed;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed > 0 ? 1 : 0;
