@@ -91,8 +91,10 @@ function requireRuntime() {
 // It may move and memory may grow: callers read rt.m.HEAP* only after this returns.
 function scratch(rt, bytes) {
   if (bytes > rt.scratchBytes) {
+    const limit = 2 ** 32 - 4096; // wasm32: a size beyond this would wrap in _malloc
+    if (bytes > limit) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);
     if (rt.scratchPtr) rt.m._free(rt.scratchPtr);
-    const size = Math.max(bytes, 2 * rt.scratchBytes, 4096);
+    const size = Math.min(Math.max(bytes, 2 * rt.scratchBytes, 4096), limit);
     rt.scratchPtr = rt.m._malloc(size) >>> 0;
     rt.scratchBytes = rt.scratchPtr ? size : 0;
     if (!rt.scratchPtr) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);

@@ -1,6 +1,7 @@
 #include "embedding/embedding.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <numeric>
 
@@ -13,7 +14,9 @@ namespace emb {
 Embedding::~Embedding() { std::free(weight_); }
 
 bool Embedding::allocate(std::size_t rows, std::size_t dim) {
-  // calloc returns nullptr (rather than aborting) when wasm memory cannot grow enough.
+  // rows * dim may overflow a 32-bit size_t; calloc checks the byte count itself and returns
+  // nullptr (rather than aborting) when wasm memory cannot grow enough.
+  if (dim != 0 && rows > SIZE_MAX / dim) return false;
   float* w = static_cast<float*>(std::calloc(rows * dim > 0 ? rows * dim : 1, sizeof(float)));
   if (w == nullptr) return false;
   std::free(weight_);

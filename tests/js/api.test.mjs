@@ -1,0 +1,177 @@
+// The API of shared/API.md as users call it: names, defaults, shapes, ownership.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { init, Embedding, SGD, version } from 'wasm-embedding';
+
+const info = await init();
+
+test('init resolves to { simd, version } and is idempotent', async () => {
+  assert.deepEqual(info, { simd: true, version: '0.1.0' });
+  assert.equal(version, '0.1.0');
+  assert.deepEqual(await init(), info);
+});
+
+test('a new table has the requested shape and torch defaults', () => {
+  const emb = new Embedding(7, 3);
+  assert.equal(emb.numEmbeddings, 7);
+  assert.equal(emb.embeddingDim, 3);
+  assert.equal(emb.paddingIdx, null);
+  assert.equal(emb.maxNorm, null);
+  assert.equal(emb.normType, 2);
+  assert.equal(emb.scaleGradByFreq, false);
+  assert.equal(emb.requiresGrad, true);
+  assert.equal(emb.grad, null);
+  assert.equal(emb.weight.length, 21);
+  emb.dispose();
+});
+
+test('the seed decides the table: same seed, same table; N(0, 1) statistics', () => {
+  const a = new Embedding(200, 50, { seed: 42 });
+  const b = new Embedding(200, 50, { seed: 42 });
+  const c = new Embedding(200, 50, { seed: 43 });
+  assert.deepEqual(a.weight, b.weight);
+  assert.notDeepEqual(a.weight, c.weight);
+  const w = a.weight;
+  const mean = w.reduce((s, v) => s + v, 0) / w.length;
+  const std = Math.sqrt(w.reduce((s, v) => s + (v - mean) ** 2, 0) / w.length);
+  assert.ok(Math.abs(mean) < 0.03, `mean ${mean}`);
+  assert.ok(Math.abs(std - 1) < 0.03, `std ${std}`);
+  const unseeded = [new Embedding(4, 4), new Embedding(4, 4)];
+  assert.notDeepEqual(unseeded[0].weight, unseeded[1].weight);
+  for (const e of [a, b, c, ...unseeded]) e.dispose();
+});
+
+test('paddingIdx: negative values normalise, the row starts at zero and never gets a gradient', () => {
+  const emb = new Embedding(10, 4, { paddingIdx: -2, seed: 1 });
+  assert.equal(emb.paddingIdx, 8);
+  assert.deepEqual(emb.lookup(8), new Float32Array(4));
+  assert.ok(emb.lookup(7).some((v) => v !== 0));
+  emb.backward([8, 3, 8], new Float32Array(12).fill(1));
+  assert.deepEqual(Array.from(emb.grad.indices), [3]);
+  assert.deepEqual(emb.denseGrad().subarray(32, 36), new Float32Array(4));
+  emb.dispose();
+});
+
+test('forward keeps input order and shape, accepts every index type, and writes into out', () => {
+  const weights = Float32Array.from({ length: 12 }, (_, i) => i);
+  const emb = Embedding.fromPretrained(weights, { embeddingDim: 2 });
+  const expected = new Float32Array([10, 11, 0, 1, 10, 11, 4, 5]);
+  assert.deepEqual(emb.forward([5, 0, 5, 2]), expected);
+  assert.deepEqual(emb.forward([[5, 0], [5, 2]]), expected);
+  assert.deepEqual(emb.forward([[[5], [0]], [[5], [2]]]), expected);
+  assert.deepEqual(emb.forward(new Int32Array([5, 0, 5, 2])), expected);
+  assert.deepEqual(emb.forward(new Uint32Array([5, 0, 5, 2])), expected);
+  assert.deepEqual(emb.forward(new BigInt64Array([5n, 0n, 5n, 2n])), expected);
+  assert.deepEqual(emb.forward([]), new Float32Array(0));
+  const out = new Float32Array(8);
+  assert.equal(emb.forward([5, 0, 5, 2], out), out);
+  assert.deepEqual(out, expected);
+  const row = emb.lookup(3);
+  assert.deepEqual(row, new Float32Array([6, 7]));
+  row[0] = 99; // a copy: the table is unchanged
+  assert.deepEqual(emb.lookup(3), new Float32Array([6, 7]));
+  emb.dispose();
+});
+
+test('fromPretrained: rows or flat weights, frozen by default, padding row kept as given', () => {
+  const emb = Embedding.fromPretrained([[1, 2], [3, 4], [5, 6]], { paddingIdx: 1 });
+  assert.equal(emb.numEmbeddings, 3);
+  assert.equal(emb.embeddingDim, 2);
+  assert.equal(emb.requiresGrad, false);
+  assert.deepEqual(emb.lookup(1), new Float32Array([3, 4]));
+  assert.throws(() => emb.backward([0], [1, 1]), { name: 'Error', message: /frozen/ });
+  const trainable = Embedding.fromPretrained(new Float32Array([1, 2, 3, 4]), { embeddingDim: 2, freeze: false });
+  assert.equal(trainable.requiresGrad, true);
+  trainable.backward([1], [0.5, 0.25]);
+  assert.deepEqual(trainable.grad, { indices: new Int32Array([1]), values: new Float32Array([0.5, 0.25]) });
+  emb.dispose();
+  trainable.dispose();
+});
+
+test('gradients accumulate across backward calls until zeroGrad, coalesced and sorted', () => {
+  const emb = new Embedding(6, 2, { seed: 3 });
+  emb.backward([4, 1, 4], [1, 2, 3, 4, 5, 6]);
+  emb.backward([[0, 4]], new Float32Array([10, 20, 30, 40]));
+  assert.deepEqual(emb.grad, {
+    indices: new Int32Array([0, 1, 4]),
+    values: new Float32Array([10, 20, 3, 4, 36, 48]),
+  });
+  const dense = emb.denseGrad();
+  assert.deepEqual(dense, new Float32Array([10, 20, 3, 4, 0, 0, 0, 0, 36, 48, 0, 0]));
+  emb.zeroGrad();
+  assert.deepEqual(emb.grad, { indices: new Int32Array(0), values: new Float32Array(0) });
+  assert.deepEqual(emb.denseGrad(), new Float32Array(12));
+  emb.dispose();
+});
+
+test('weight is a copy; setWeight replaces the table', () => {
+  const emb = new Embedding(3, 2, { seed: 5 });
+  const w = emb.weight;
+  w[0] = 123;
+  assert.notEqual(emb.weight[0], 123);
+  emb.setWeight(new Float32Array([1, 2, 3, 4, 5, 6]));
+  assert.deepEqual(emb.forward([2, 0]), new Float32Array([5, 6, 1, 2]));
+  emb.dispose();
+});
+
+test('requiresGrad can be toggled; SGD skips frozen tables and tables without gradient', () => {
+  const a = Embedding.fromPretrained([[1, 1], [2, 2]], { freeze: false });
+  const b = Embedding.fromPretrained([[1, 1], [2, 2]], { freeze: false });
+  const c = Embedding.fromPretrained([[1, 1], [2, 2]], { freeze: false });
+  a.backward([1], [1, 1]);
+  b.backward([1], [1, 1]);
+  b.requiresGrad = false;
+  const opt = new SGD([a, b, c], { lr: 0.5, momentum: 0.9 });
+  opt.step();
+  assert.deepEqual(a.weight, new Float32Array([1, 1, 1.5, 1.5]));
+  assert.deepEqual(b.weight, new Float32Array([1, 1, 2, 2]));
+  assert.deepEqual(c.weight, new Float32Array([1, 1, 2, 2]));
+  opt.zeroGrad();
+  assert.deepEqual(a.grad.indices, new Int32Array(0));
+  opt.dispose();
+  for (const e of [a, b, c]) e.dispose();
+});
+
+test('SGD: plain steps move only the rows with a gradient; lr can change between steps', () => {
+  const emb = Embedding.fromPretrained([[0, 0], [1, 1], [2, 2]], { freeze: false });
+  const opt = new SGD([emb], { lr: 0.5 });
+  emb.backward([1, 1], [1, 2, 3, 4]);
+  opt.step();
+  assert.deepEqual(emb.weight, new Float32Array([0, 0, -1, -2, 2, 2]));
+  opt.zeroGrad();
+  opt.lr = 0.25;
+  assert.equal(opt.lr, 0.25);
+  emb.backward([2], [4, 8]);
+  opt.step();
+  assert.deepEqual(emb.weight, new Float32Array([0, 0, -1, -2, 1, 0]));
+  opt.dispose();
+  emb.dispose();
+});
+
+test('dispose frees and is idempotent; Symbol.dispose is an alias; later use throws', () => {
+  const emb = new Embedding(3, 2);
+  assert.equal(typeof emb[Symbol.dispose], 'function');
+  emb[Symbol.dispose]();
+  assert.equal(emb.disposed, true);
+  emb.dispose();
+  for (const use of [() => emb.forward([0]), () => emb.weight, () => emb.grad, () => emb.backward([0], [1, 1]),
+    () => emb.zeroGrad(), () => emb.setWeight(new Float32Array(6)), () => emb.lookup(0), () => emb.denseGrad()]) {
+    assert.throws(use, { name: 'Error', message: 'Embedding has been disposed' });
+  }
+  assert.throws(() => new SGD([emb], { lr: 1 }), { message: /disposed/ });
+  const live = new Embedding(3, 2);
+  const opt = new SGD([live], { lr: 1 });
+  live.dispose();
+  assert.throws(() => opt.step(), { message: /disposed/ });
+  opt.dispose();
+  assert.throws(() => opt.step(), { message: 'SGD has been disposed' });
+});
+
+test('maxNorm renormalises looked-up rows in place, once per unique row', () => {
+  const emb = Embedding.fromPretrained([[3, 4], [0.3, 0.4], [6, 8]], { maxNorm: 1 });
+  const out = emb.forward([0, 0, 1]);
+  const scaled = [Math.fround(3 * Math.fround(1 / (5 + 1e-7))), Math.fround(4 * Math.fround(1 / (5 + 1e-7)))];
+  assert.deepEqual(Array.from(out), [...scaled, ...scaled, Math.fround(0.3), Math.fround(0.4)]);
+  assert.deepEqual(Array.from(emb.weight), [...scaled, Math.fround(0.3), Math.fround(0.4), 6, 8]);
+  emb.dispose();
+});
