@@ -8,7 +8,7 @@ export interface InitOptions {
   /** Force the SIMD128 build (true) or the scalar build (false). Default: SIMD when the engine supports it. */
   simd?: boolean;
   /** Where the .wasm comes from: a URL or path, or the module's bytes. Default: next to this module. */
-  wasm?: string | URL | ArrayBuffer | ArrayBufferView;
+  wasm?: string | { readonly href: string } | ArrayBuffer | ArrayBufferView; // { href }: a URL
 }
 
 export interface InitInfo {

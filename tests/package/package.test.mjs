@@ -1,0 +1,88 @@
+// The package as npm users get it: `npm pack`, install the tarball into an empty folder,
+// import 'wasm-embedding' by name in Node, and type-check a TypeScript file against it.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+let app;
+let packed;
+
+before(() => {
+  app = mkdtempSync(join(tmpdir(), 'wasm-embedding-app-'));
+  packed = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', app], root))[0];
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', join(app, packed.filename)], app);
+});
+after(() => rmSync(app, { recursive: true, force: true }));
+
+test('the tarball holds the built module, both wasm builds, the types and nothing else', () => {
+  const files = packed.files.map((f) => f.path).sort();
+  assert.deepEqual(files, [
+    'LICENSE', 'README.md', 'dist/embedding-scalar.js', 'dist/embedding-scalar.wasm', 'dist/embedding.js',
+    'dist/embedding.wasm', 'dist/index.d.ts', 'dist/index.js', 'package.json',
+  ]);
+  assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.')), ['wasm-embedding']);
+});
+
+test('an app imports the installed package by name and looks rows up, in both builds', () => {
+  writeFileSync(join(app, 'main.js'), `
+    import { init, Embedding, SGD } from 'wasm-embedding';
+    const results = [];
+    for (const simd of [true, false]) {
+      const info = await init({ simd });
+      const emb = new Embedding(10000, 64, { paddingIdx: 0, seed: 1 });
+      const out = emb.forward([[1, 2], [3, 0]]);
+      emb.backward([[1, 2], [3, 4]], new Float32Array(4 * 64).fill(1));
+      const opt = new SGD([emb], { lr: 0.1 });
+      opt.step(); opt.zeroGrad();
+      results.push({ info, length: out.length, padding: Array.from(out.subarray(192)).every((v) => v === 0),
+        first: out[0], moved: emb.lookup(1)[0] - out[0] });
+      emb.dispose();
+    }
+    console.log(JSON.stringify(results));`);
+  const [simd, scalar] = JSON.parse(run(process.execPath, ['main.js'], app));
+  assert.deepEqual(simd.info, { simd: true, version: '0.1.0' });
+  assert.deepEqual(scalar.info, { simd: false, version: '0.1.0' });
+  for (const r of [simd, scalar]) {
+    assert.equal(r.length, 4 * 64);
+    assert.equal(r.padding, true);
+    assert.ok(Math.abs(r.moved + 0.1) < 1e-6, `row 1 moved by -lr * 1, got ${r.moved}`);
+  }
+  assert.equal(simd.first, scalar.first);
+});
+
+test('TypeScript users get the types, and misuse fails to compile', () => {
+  writeFileSync(join(app, 'main.ts'), `
+    import { init, Embedding, SGD, type InitInfo, type SparseGradient } from 'wasm-embedding';
+    const info: InitInfo = await init({ simd: false });
+    const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
+    const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
+    emb.backward(new Int32Array([1, 2]), new Float32Array(16));
+    const grad: SparseGradient | null = emb.grad;
+    const opt = new SGD([emb], { lr: 0.1, momentum: 0.9 });
+    opt.lr = 0.01;
+    opt.step();
+    emb.dispose();
+    // @ts-expect-error: indices are not strings
+    emb.forward('1, 2');
+    // @ts-expect-error: lr is required
+    new SGD([emb], {});
+    // @ts-expect-error: numEmbeddings is read-only
+    emb.numEmbeddings = 3;
+    export const summary = [info.simd, out.length, grad?.indices.length];`);
+  writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
+    compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
+    files: ['main.ts'],
+  }));
+  const tsc = join(root, 'node_modules/typescript/bin/tsc');
+  try {
+    run(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
+  } catch (err) {
+    assert.fail(`tsc failed:\n${err.stdout}${err.stderr}`);
+  }
+});
