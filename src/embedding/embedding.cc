@@ -23,6 +23,9 @@ bool Embedding::allocate(std::size_t rows, std::size_t dim) {
   weight_ = w;
   rows_ = rows;
   dim_ = dim;
+  grad_ = SparseGrad{};  // a new table starts without gradient or row maps
+  grad_slot_of_row_.clear();
+  slot_of_row_.clear();
   return true;
 }
 

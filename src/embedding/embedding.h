@@ -21,7 +21,8 @@ class Embedding {
   Embedding(const Embedding&) = delete;
   Embedding& operator=(const Embedding&) = delete;
 
-  // Allocates a zero table. Returns false (and stays empty) if memory runs out.
+  // Allocates a zero table, without gradient. Returns false (and keeps what it had) if
+  // memory runs out.
   bool allocate(std::size_t rows, std::size_t dim);
   // Fills the table with N(0, 1) from `seed`, then zeroes the padding row.
   void init_normal(std::uint64_t seed);

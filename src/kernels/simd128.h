@@ -4,5 +4,6 @@
 #if defined(__EMSCRIPTEN__)
 #include <wasm_simd128.h>
 #else
+#define SIMDE_ENABLE_NATIVE_ALIASES  // the wasm_* names, not only simde_wasm_*
 #include <simde/wasm/simd128.h>
 #endif
