@@ -6,7 +6,9 @@
 #include <cstdint>
 
 #include "embedding/embedding.h"
+#include "optim/adagrad.h"
 #include "optim/sgd.h"
+#include "optim/sparse_adam.h"
 
 namespace {
 using emb::Embedding;
@@ -16,12 +18,23 @@ T* ptr(std::uintptr_t address) {
   return reinterpret_cast<T*>(address);
 }
 
-// -1 when every index was valid, else the position of the first bad one.
+// Statuses: -1 success, -2 bad offsets, else the position of the first out-of-range index.
 int forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
   return static_cast<int>(e.forward(ptr<const std::int32_t>(idx), n, ptr<float>(out)));
 }
 int backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t grad_out) {
   return static_cast<int>(e.backward(ptr<const std::int32_t>(idx), n, ptr<const float>(grad_out)));
+}
+int bag_forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t offsets, std::size_t num_bags,
+                int mode, std::uintptr_t psw, std::uintptr_t out) {
+  return static_cast<int>(e.bag_forward(ptr<const std::int32_t>(idx), n, ptr<const std::int32_t>(offsets), num_bags,
+                                        static_cast<emb::BagMode>(mode), ptr<const float>(psw), ptr<float>(out)));
+}
+int bag_backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t offsets, std::size_t num_bags,
+                 int mode, std::uintptr_t psw, std::uintptr_t grad_out, std::uintptr_t psw_grad) {
+  return static_cast<int>(e.bag_backward(ptr<const std::int32_t>(idx), n, ptr<const std::int32_t>(offsets),
+                                         num_bags, static_cast<emb::BagMode>(mode), ptr<const float>(psw),
+                                         ptr<const float>(grad_out), ptr<float>(psw_grad)));
 }
 void set_options(Embedding& e, int padding_idx, bool has_max_norm, double max_norm, double norm_type,
                  bool scale_grad_by_freq) {
@@ -41,9 +54,19 @@ std::uintptr_t grad_values_ptr(Embedding& e) {
   return reinterpret_cast<std::uintptr_t>(e.grad().values.data());
 }
 
-void sgd_step(Embedding& e, emb::SgdState& state, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool maximize) {
-  emb::sgd_step(e, state, {lr, momentum, dampening, weight_decay, nesterov, maximize});
+void sgd_step(Embedding& e, std::uint32_t owner, float lr, float momentum, float dampening, float weight_decay,
+              bool nesterov, bool maximize) {
+  emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize});
+}
+void adagrad_step(Embedding& e, std::uint32_t owner, float lr, double lr_decay, float weight_decay,
+                  float initial_accumulator_value, float eps) {
+  emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps});
+}
+void sparse_adam_step(Embedding& e, std::uint32_t owner, float lr, double beta1, double beta2, float eps) {
+  emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps});
+}
+void rowwise_adagrad_step(Embedding& e, std::uint32_t owner, float lr, float eps, float weight_decay) {
+  emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay});
 }
 
 // Bytes in use by malloc: lets the tests check that create/dispose leaves the heap flat.
@@ -60,14 +83,20 @@ EMSCRIPTEN_BINDINGS(wasm_embedding) {
       .function("weightPtr", &weight_ptr)
       .function("forward", &forward)
       .function("backward", &backward)
+      .function("bagForward", &bag_forward)
+      .function("bagBackward", &bag_backward)
       .function("gradPresent", &grad_present)
       .function("gradCount", &grad_count)
       .function("gradRowsPtr", &grad_rows_ptr)
       .function("gradValuesPtr", &grad_values_ptr)
       .function("coalesceGrad", &Embedding::coalesce_grad)
       .function("zeroGrad", &Embedding::zero_grad)
-      .function("clearGrad", &Embedding::clear_grad);
-  class_<emb::SgdState>("SgdState").constructor<>();
+      .function("clearGrad", &Embedding::clear_grad)
+      .function("catchUpAll", &Embedding::catch_up_all)
+      .function("releaseOptimizerState", &Embedding::release_optimizer_state);
   function("sgdStep", &sgd_step);
+  function("adagradStep", &adagrad_step);
+  function("sparseAdamStep", &sparse_adam_step);
+  function("rowwiseAdagradStep", &rowwise_adagrad_step);
   function("heapInUse", &heap_in_use);
 }

@@ -23,9 +23,10 @@ bool Embedding::allocate(std::size_t rows, std::size_t dim) {
   weight_ = w;
   rows_ = rows;
   dim_ = dim;
-  grad_ = SparseGrad{};  // a new table starts without gradient or row maps
+  grad_ = SparseGrad{};  // a new table starts without gradient, row maps or optimizer state
   grad_slot_of_row_.clear();
   slot_of_row_.clear();
+  optimizer_state_.reset();
   return true;
 }
 
@@ -39,7 +40,44 @@ std::vector<std::int32_t>& Embedding::slot_map() {
   return slot_of_row_;
 }
 
-void Embedding::assign_slots(const std::int32_t* idx, std::size_t n) {
+void Embedding::catch_up(const std::int32_t* idx, std::size_t n) {
+  if (optimizer_state_) optimizer_state_->catch_up(*this, idx, n);
+}
+
+void Embedding::catch_up_all() {
+  if (optimizer_state_) optimizer_state_->catch_up_all(*this);
+}
+
+void Embedding::release_optimizer_state(std::uint32_t owner) {
+  if (!optimizer_state_ || optimizer_state_->owner != owner) return;
+  catch_up_all();
+  optimizer_state_.reset();
+}
+
+void Embedding::renorm_looked_up(const std::int32_t* idx, std::size_t n) {
+  if (!has_max_norm) return;
+  // Each distinct looked-up row once, padding included (torch renormalises it too).
+  std::vector<std::int32_t>& seen = slot_map();
+  for (std::size_t i = 0; i < n; ++i) {
+    if (seen[idx[i]] >= 0) continue;
+    seen[idx[i]] = 0;
+    renorm_row(weight_ + static_cast<std::size_t>(idx[i]) * dim_, dim_, max_norm, norm_type);
+  }
+  for (std::size_t i = 0; i < n; ++i) seen[idx[i]] = -1;
+}
+
+std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  catch_up(idx, n);
+  renorm_looked_up(idx, n);
+  kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
+  return kOk;
+}
+
+std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return bad;
   std::vector<std::int32_t>& slot_of_row = slot_map();
   call_rows_.clear();
   counts_.clear();
@@ -61,43 +99,13 @@ void Embedding::assign_slots(const std::int32_t* idx, std::size_t n) {
     targets_[i] = s;
   }
   for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
-}
-
-std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
-  const std::size_t bad = first_out_of_range(idx, n, rows_);
-  if (bad != n) return static_cast<std::int64_t>(bad);
-  if (has_max_norm) {
-    // Each distinct looked-up row once, padding included (torch renormalises it too).
-    std::vector<std::int32_t>& seen = slot_map();
-    for (std::size_t i = 0; i < n; ++i) {
-      if (seen[idx[i]] >= 0) continue;
-      seen[idx[i]] = 0;
-      renorm_row(weight_ + static_cast<std::size_t>(idx[i]) * dim_, dim_, max_norm, norm_type);
-    }
-    for (std::size_t i = 0; i < n; ++i) seen[idx[i]] = -1;
-  }
-  kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
-  return -1;
-}
-
-std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const float* grad_out) {
-  const std::size_t bad = first_out_of_range(idx, n, rows_);
-  if (bad != n) return static_cast<std::int64_t>(bad);
-  assign_slots(idx, n);
-
   // This call's gradient, coalesced: torch computes it from zero, then adds it to .grad.
   call_values_.assign(call_rows_.size() * dim_, 0.0f);
-  const float* scale = nullptr;
-  if (scale_grad_by_freq) {
-    scale_.resize(n);
-    for (std::size_t i = 0; i < n; ++i)
-      scale_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
-    scale = scale_.data();
-  }
-  kernels::scatter_add_f32(grad_out, n, dim_, targets_.data(), 1.0f, scale, call_values_.data(),
-                           call_rows_.size());
+  return n;
+}
 
-  // Add it into the accumulated gradient, appending rows seen for the first time.
+void Embedding::end_gradient() {
+  // Append rows seen for the first time, then add this call's rows into theirs.
   if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);
   targets_.resize(call_rows_.size());
   for (std::size_t s = 0; s < call_rows_.size(); ++s) {
@@ -112,7 +120,22 @@ std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const f
   kernels::scatter_add_f32(call_values_.data(), call_rows_.size(), dim_, targets_.data(), 1.0f, nullptr,
                            grad_.values.data(), grad_.rows.size());
   grad_.present = true;
-  return -1;
+}
+
+std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const float* grad_out) {
+  const std::size_t bad = begin_gradient(idx, n);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  const float* scale = nullptr;
+  if (scale_grad_by_freq) {
+    factor_.resize(n);
+    for (std::size_t i = 0; i < n; ++i)
+      factor_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
+    scale = factor_.data();
+  }
+  kernels::scatter_add_f32(grad_out, n, dim_, targets_.data(), 1.0f, scale, call_values_.data(),
+                           call_rows_.size());
+  end_gradient();
+  return kOk;
 }
 
 const float* Embedding::grad_row(std::size_t r) const {

@@ -1,9 +1,13 @@
-// An embedding table: a rows x dim float32 matrix, looked up by row index, with a
-// row-sparse gradient. torch.nn.Embedding semantics (shared/reference/semantics.md §1).
+// An embedding table: a rows x dim float32 matrix, looked up by row index (Embedding) or pooled
+// over bags of indices (EmbeddingBag), with a row-sparse gradient. torch.nn.Embedding and
+// torch.nn.EmbeddingBag semantics (shared/reference/semantics.md §1, §2).
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
+
+#include "embedding/optimizer_state.h"
 
 namespace emb {
 
@@ -14,6 +18,13 @@ struct SparseGrad {
   bool present = false;            // false: no gradient at all (torch's grad is None)
 };
 
+enum class BagMode : int { kSum = 0, kMean = 1, kMax = 2 };
+
+// Status codes of the calls below, besides -1 (success) and a non-negative position (the first
+// out-of-range index, nothing changed).
+inline constexpr std::int64_t kOk = -1;
+inline constexpr std::int64_t kBadOffsetsStatus = -2;
+
 class Embedding {
  public:
   Embedding() = default;
@@ -21,14 +32,15 @@ class Embedding {
   Embedding(const Embedding&) = delete;
   Embedding& operator=(const Embedding&) = delete;
 
-  // Allocates a zero table, without gradient. Returns false (and keeps what it had) if
-  // memory runs out.
+  // Allocates a zero table, without gradient or optimizer state. Returns false (and keeps
+  // what it had) if memory runs out.
   bool allocate(std::size_t rows, std::size_t dim);
   // Fills the table with N(0, 1) from `seed`, then zeroes the padding row.
   void init_normal(std::uint64_t seed);
 
   std::size_t rows() const { return rows_; }
   std::size_t dim() const { return dim_; }
+  // The raw table. Rows may owe lazy optimizer updates: catch_up() before reading them.
   float* weight() { return weight_; }
 
   // Options, as in torch (the JS layer validates them): padding_idx -1 means none.
@@ -38,15 +50,27 @@ class Embedding {
   double norm_type = 2.0;
   bool scale_grad_by_freq = false;
 
-  // Renormalises the looked-up rows (if max_norm is set), then
-  // out[i*dim : (i+1)*dim] = weight[idx[i]] for i in [0, n).
-  // Returns -1, or the first position whose index is out of range (nothing changed then).
+  // Brings the looked-up rows up to date, renormalises them (if max_norm is set), then
+  // out[i*dim : (i+1)*dim] = weight[idx[i]] for i in [0, n). Returns kOk or the first
+  // out-of-range position (nothing changed then).
   std::int64_t forward(const std::int32_t* idx, std::size_t n, float* out);
 
   // Accumulates d(loss)/d(weight) for the lookups idx[0 : n) with output gradient
-  // grad_out[0 : n*dim). Padding lookups contribute nothing. Returns -1, or the first
-  // out-of-range position (nothing changed then).
+  // grad_out[0 : n*dim). Padding lookups contribute nothing. Returns as forward.
   std::int64_t backward(const std::int32_t* idx, std::size_t n, const float* grad_out);
+
+  // EmbeddingBag: bag b pools rows idx[offsets[b] : offsets[b+1]) (offsets: num_bags + 1
+  // entries rising from 0 to n), leaving padding out; psw are per-sample weights (kSum only)
+  // or nullptr. out: num_bags x dim. Returns kOk, kBadOffsetsStatus, or a bad position.
+  std::int64_t bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
+                           std::size_t num_bags, BagMode mode, const float* psw, float* out);
+  // Accumulates the gradient of bag_forward given grad_out (num_bags x dim). kMax sends each
+  // element's gradient to the row that won it in the current weights (as forward saw them).
+  // scale_grad_by_freq divides by the row's count over all of idx (not supported for kMax).
+  // psw_grad, if not nullptr, receives d(loss)/d(psw[j]) = <weight[idx[j]], grad_out[bag of j]>.
+  std::int64_t bag_backward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
+                            std::size_t num_bags, BagMode mode, const float* psw, const float* grad_out,
+                            float* psw_grad);
 
   // Sorts the gradient rows ascending (values follow), as torch's coalesce() does.
   void coalesce_grad();
@@ -56,20 +80,41 @@ class Embedding {
   // The gradient row of table row r, or nullptr when r has none.
   const float* grad_row(std::size_t r) const;
 
+  // The state of optimizer `owner` for this table, made by make() when the table holds none,
+  // or another optimizer's (whose owed updates are applied first, then dropped).
+  template <typename State, typename Make>
+  State& optimizer_state(std::uint32_t owner, Make make) {
+    if (!optimizer_state_ || optimizer_state_->owner != owner) {
+      catch_up_all();
+      optimizer_state_ = make();
+    }
+    return static_cast<State&>(*optimizer_state_);
+  }
+  // Applies what optimizer `owner` owes and drops its state (when the optimizer is disposed).
+  void release_optimizer_state(std::uint32_t owner);
+  // Applies every update an optimizer owes rows idx[0 : n) (all rows), so they can be read.
+  void catch_up(const std::int32_t* idx, std::size_t n);
+  void catch_up_all();
+
  private:
-  // Maps each distinct non-padding index of idx[0 : n) to a slot (in order of first
-  // appearance) into call_rows_, fills targets_[i] with it (kSkipRow for padding) and
-  // counts_[slot] with its multiplicity. Leaves slot_of_row_ all -1 again.
-  void assign_slots(const std::int32_t* idx, std::size_t n);
+  // Validates idx (returns the first bad position or n), then maps each distinct non-padding
+  // index to a slot into call_rows_ in order of first appearance: targets_[i] = its slot
+  // (kSkipRow for padding), counts_[slot] = its multiplicity; call_values_ = zeros.
+  std::size_t begin_gradient(const std::int32_t* idx, std::size_t n);
+  // Adds call_values_ (this call's gradient) into the accumulated gradient.
+  void end_gradient();
+  // Renormalises each distinct row of idx[0 : n) once, if max_norm is set.
+  void renorm_looked_up(const std::int32_t* idx, std::size_t n);
   std::vector<std::int32_t>& slot_map();
 
   float* weight_ = nullptr;
   std::size_t rows_ = 0, dim_ = 0;
   SparseGrad grad_;
   std::vector<std::int32_t> grad_slot_of_row_;  // row -> index into grad_.rows, or -1
+  std::unique_ptr<OptimizerState> optimizer_state_;
   // Per-call scratch, kept to avoid reallocating on every call.
-  std::vector<std::int32_t> slot_of_row_, call_rows_, targets_, counts_;
-  std::vector<float> call_values_, scale_;
+  std::vector<std::int32_t> slot_of_row_, call_rows_, targets_, counts_, bag_arg_;
+  std::vector<float> call_values_, factor_, bag_out_;
 };
 
 }  // namespace emb

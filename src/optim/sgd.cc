@@ -1,38 +1,131 @@
 #include "optim/sgd.h"
 
+#include <memory>
+#include <vector>
+
 #include "kernels/active.h"
 
 namespace emb {
+namespace {
 
-void sgd_step(Embedding& table, SgdState& state, const SgdOptions& o) {
-  const std::size_t rows = table.rows(), dim = table.dim();
-  float* w = table.weight();
-  if (o.momentum == 0.0f && o.weight_decay == 0.0f) {
-    // p += (-lr) * g, or p += lr * g when maximising: exactly torch's p.add_(±g, alpha=-lr).
-    const SparseGrad& g = table.grad();
-    kernels::scatter_add_f32(g.values.data(), g.rows.size(), dim, g.rows.data(), o.maximize ? o.lr : -o.lr,
-                             nullptr, w, rows);
-    return;
+// A 2x2 matrix acting on (weight, momentum buffer) element pairs.
+struct Mat2 {
+  double a, b, c, d;
+  Mat2 operator*(const Mat2& o) const {
+    return {a * o.a + b * o.c, a * o.b + b * o.d, c * o.a + d * o.c, c * o.b + d * o.d};
   }
-  // torch's dense step, element by element, in torch's order of operations.
-  const bool first = state.momentum_buffer.empty();
-  if (o.momentum != 0.0f && first) state.momentum_buffer.resize(rows * dim);
-  const float keep = static_cast<float>(1.0 - static_cast<double>(o.dampening));
-  for (std::size_t r = 0; r < rows; ++r) {
-    const float* g = table.grad_row(r);
-    float* p = w + r * dim;
-    float* buf = o.momentum != 0.0f ? state.momentum_buffer.data() + r * dim : nullptr;
-    for (std::size_t j = 0; j < dim; ++j) {
-      float d = g ? g[j] : 0.0f;
-      if (o.maximize) d = -d;
-      if (o.weight_decay != 0.0f) d = d + o.weight_decay * p[j];
-      if (buf) {
-        buf[j] = first ? d : buf[j] * o.momentum + keep * d;
-        d = o.nesterov ? d + o.momentum * buf[j] : buf[j];
-      }
-      p[j] = p[j] + (-o.lr) * d;
+};
+
+Mat2 power(Mat2 m, std::int64_t k) {
+  Mat2 result{1, 0, 0, 1};
+  for (; k > 0; k >>= 1, m = m * m)
+    if (k & 1) result = result * m;
+  return result;
+}
+
+class SgdState final : public OptimizerState {
+ public:
+  SgdState(std::uint32_t owner, const SgdOptions& o) : OptimizerState(owner), o_(o) {}
+
+  void step(Embedding& t, const SgdOptions& o) {
+    if (!(o == o_)) {
+      catch_up_all(t);  // owed steps keep the options they were taken with
+      o_ = o;
+    }
+    const std::size_t rows = t.rows(), dim = t.dim();
+    const bool lazy = o_.momentum != 0.0f || o_.weight_decay != 0.0f;
+    if (!lazy) row_step_.clear();
+    else if (row_step_.empty()) row_step_.assign(rows, step_);  // every row is current
+    if (o_.momentum != 0.0f && buffer_step_ == 0) {
+      buffer_step_ = step_ + 1;  // torch creates the buffer (buf = d_p) on its first momentum step
+      buffer_.assign(rows * dim, 0.0f);
+    }
+    ++step_;
+    const SparseGrad& g = t.grad();
+    if (!lazy) {
+      // p += (-lr) * g (or lr * g when maximising): torch's p.add_(±g, alpha=-lr), on the gradient's rows.
+      kernels::scatter_add_f32(g.values.data(), g.rows.size(), dim, g.rows.data(), o_.maximize ? o_.lr : -o_.lr,
+                               nullptr, t.weight(), rows);
+      return;
+    }
+    for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      const std::size_t r = static_cast<std::size_t>(g.rows[k]);
+      settle(t, r, step_ - 1);
+      apply(t, r, g.values.data() + k * dim, step_ == buffer_step_);
+      row_step_[r] = step_;
     }
   }
+
+  void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) override {
+    if (row_step_.empty()) return;
+    for (std::size_t i = 0; i < n; ++i) settle(t, static_cast<std::size_t>(rows[i]), step_);
+  }
+
+  void catch_up_all(Embedding& t) override {
+    if (row_step_.empty()) return;
+    for (std::size_t r = 0; r < t.rows(); ++r) settle(t, r, step_);
+  }
+
+ private:
+  // One step of torch's dense SGD on row r, element by element in torch's order; g == nullptr
+  // is a zero gradient.
+  void apply(Embedding& t, std::size_t r, const float* g, bool create_buffer) {
+    const std::size_t dim = t.dim();
+    float* p = t.weight() + r * dim;
+    float* buf = o_.momentum != 0.0f ? buffer_.data() + r * dim : nullptr;
+    const float keep = static_cast<float>(1.0 - static_cast<double>(o_.dampening));
+    for (std::size_t j = 0; j < dim; ++j) {
+      float d = g ? g[j] : 0.0f;
+      if (o_.maximize) d = -d;
+      if (o_.weight_decay != 0.0f) d = d + o_.weight_decay * p[j];
+      if (buf) {
+        buf[j] = create_buffer ? d : buf[j] * o_.momentum + keep * d;
+        d = o_.nesterov ? d + o_.momentum * buf[j] : buf[j];
+      }
+      p[j] = p[j] + (-o_.lr) * d;
+    }
+  }
+
+  // Applies to row r the zero-gradient steps it owes, up to and including step `target`.
+  void settle(Embedding& t, std::size_t r, std::int64_t target) {
+    std::int64_t done = row_step_[r];
+    if (done >= target) return;
+    if (o_.momentum != 0.0f && done + 1 == buffer_step_) {
+      apply(t, r, nullptr, true);
+      ++done;
+    }
+    row_step_[r] = target;
+    if (done == target) return;
+    // With g = 0, one step maps (p, buf) linearly: d = wd p, then momentum, then p -= lr d.
+    const double lr = o_.lr, mu = o_.momentum, wd = o_.weight_decay, keep = 1.0 - static_cast<double>(o_.dampening);
+    Mat2 m;
+    if (mu == 0.0) m = {1 - lr * wd, 0, 0, 1};
+    else if (o_.nesterov) m = {1 - lr * wd * (1 + mu), -lr * mu * mu, wd, mu};
+    else m = {1 - lr * keep * wd, -lr * mu, keep * wd, mu};
+    const Mat2 mk = power(m, target - done);
+    const std::size_t dim = t.dim();
+    float* p = t.weight() + r * dim;
+    float* buf = mu != 0.0 ? buffer_.data() + r * dim : nullptr;
+    for (std::size_t j = 0; j < dim; ++j) {
+      const double pj = p[j], bj = buf ? buf[j] : 0.0;
+      p[j] = static_cast<float>(mk.a * pj + mk.b * bj);
+      if (buf) buf[j] = static_cast<float>(mk.c * pj + mk.d * bj);
+    }
+  }
+
+  SgdOptions o_;
+  std::int64_t step_ = 0;         // steps taken
+  std::int64_t buffer_step_ = 0;  // the step that created the momentum buffer (0: none yet)
+  std::vector<float> buffer_;     // rows x dim momentum buffer
+  std::vector<std::int64_t> row_step_;  // per row, the last step it has taken (lazy mode only)
+};
+
+}  // namespace
+
+void sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options) {
+  if (!table.grad().present) return;
+  table.optimizer_state<SgdState>(owner, [&] { return std::make_unique<SgdState>(owner, options); })
+      .step(table, options);
 }
 
 }  // namespace emb

@@ -1,7 +1,7 @@
-// torch.optim.SGD on one embedding table, with the results of a dense-gradient
-// nn.Embedding (shared/reference/semantics.md §3.2).
+// torch.optim.SGD on one embedding table, with the results of a dense-gradient nn.Embedding
+// (shared/reference/semantics.md §3.2), at O(rows touched x dim) a step.
 #pragma once
-#include <vector>
+#include <cstdint>
 
 #include "embedding/embedding.h"
 
@@ -14,17 +14,18 @@ struct SgdOptions {
   float weight_decay = 0.0f;
   bool nesterov = false;
   bool maximize = false;
+  bool operator==(const SgdOptions& o) const {
+    return lr == o.lr && momentum == o.momentum && dampening == o.dampening && weight_decay == o.weight_decay &&
+           nesterov == o.nesterov && maximize == o.maximize;
+  }
 };
 
-// What SGD keeps per table between steps.
-struct SgdState {
-  std::vector<float> momentum_buffer;  // rows x dim once the first momentum step ran
-};
-
-// One step on `table`, which must have a gradient (grad().present).
-// Plain SGD (no momentum, no weight decay) touches only the gradient's rows:
-// O(rows touched x dim). Momentum or weight decay move every row, as the dense
-// mathematics does: O(rows x dim).
-void sgd_step(Embedding& table, SgdState& state, const SgdOptions& options);
+// One step of optimizer `owner` on `table`; does nothing when the table has no gradient.
+// Plain SGD moves the gradient's rows only. With momentum or weight decay the dense
+// mathematics moves every row; here a row without gradient owes those steps until it is next
+// read or touched, and then takes them at once: they form a linear recurrence, applied in
+// closed form (2x2 matrix power, in double). Changing an option between steps first settles
+// every row's debt, O(rows x dim), once.
+void sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options);
 
 }  // namespace emb

@@ -1,0 +1,82 @@
+// EmbeddingBag's forward and backward on the table (torch.nn.EmbeddingBag, semantics.md §2).
+#include "embedding/embedding.h"
+#include "kernels/active.h"
+
+namespace emb {
+
+std::int64_t Embedding::bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
+                                    std::size_t num_bags, BagMode mode, const float* psw, float* out) {
+  if (!offsets_valid(offsets, num_bags, n)) return kBadOffsetsStatus;
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  catch_up(idx, n);
+  renorm_looked_up(idx, n);
+  if (mode == BagMode::kMax) {
+    bag_arg_.resize(num_bags * dim_);
+    kernels::bag_max_f32(weight_, rows_, dim_, idx, n, offsets, num_bags, padding_idx, out, bag_arg_.data());
+  } else {
+    kernels::bag_sum_f32(weight_, rows_, dim_, idx, n, offsets, num_bags, psw, padding_idx,
+                         mode == BagMode::kMean, out);
+  }
+  return kOk;
+}
+
+std::int64_t Embedding::bag_backward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
+                                     std::size_t num_bags, BagMode mode, const float* psw,
+                                     const float* grad_out, float* psw_grad) {
+  if (!offsets_valid(offsets, num_bags, n)) return kBadOffsetsStatus;
+  const std::size_t bad = begin_gradient(idx, n);
+  if (bad != n) return static_cast<std::int64_t>(bad);
+  catch_up(idx, n);  // max and psw_grad read the weights
+
+  if (mode == BagMode::kMax) {
+    // Find each element's winner again, then send it that element's gradient.
+    bag_out_.resize(num_bags * dim_);
+    bag_arg_.resize(num_bags * dim_);
+    kernels::bag_max_f32(weight_, rows_, dim_, idx, n, offsets, num_bags, padding_idx, bag_out_.data(),
+                         bag_arg_.data());
+    for (std::size_t e = 0; e < num_bags * dim_; ++e) {
+      const std::int32_t j = bag_arg_[e];
+      if (j >= 0) call_values_[static_cast<std::size_t>(targets_[j]) * dim_ + e % dim_] += grad_out[e];
+    }
+  } else {
+    // factor_j = psw_j / count(row j) / (kept entries of j's bag), each part when it applies.
+    const bool mean = mode == BagMode::kMean;
+    const float* factor = nullptr;
+    if (psw || scale_grad_by_freq || mean) {
+      factor_.assign(n, 0.0f);
+      for (std::size_t b = 0; b < num_bags; ++b) {
+        std::size_t kept = 0;
+        for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) kept += targets_[j] != kSkipRow;
+        for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) {
+          if (targets_[j] == kSkipRow) continue;
+          double f = psw ? psw[j] : 1.0;
+          if (scale_grad_by_freq) f /= counts_[targets_[j]];
+          if (mean) f /= static_cast<double>(kept);
+          factor_[j] = static_cast<float>(f);
+        }
+      }
+      factor = factor_.data();
+    }
+    kernels::bag_sum_backward_f32(grad_out, dim_, offsets, num_bags, targets_.data(), n, factor,
+                                  call_values_.data(), call_rows_.size());
+  }
+
+  if (psw_grad) {
+    for (std::size_t b = 0; b < num_bags; ++b) {
+      const float* g = grad_out + b * dim_;
+      for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) {
+        float dot = 0.0f;
+        if (idx[j] != padding_idx) {
+          const float* row = weight_ + static_cast<std::size_t>(idx[j]) * dim_;
+          for (std::size_t c = 0; c < dim_; ++c) dot += row[c] * g[c];
+        }
+        psw_grad[j] = dot;
+      }
+    }
+  }
+  end_gradient();
+  return kOk;
+}
+
+}  // namespace emb

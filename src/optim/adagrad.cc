@@ -1,0 +1,114 @@
+#include "optim/adagrad.h"
+
+#include <cmath>
+#include <memory>
+#include <vector>
+
+namespace emb {
+namespace {
+
+class AdagradState final : public OptimizerState {
+ public:
+  AdagradState(std::uint32_t owner, const Embedding& t, const AdagradOptions& o)
+      : OptimizerState(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
+
+  void step(Embedding& t, const AdagradOptions& o) {
+    if (!(o == o_)) {
+      catch_up_all(t);  // owed steps keep the options they were taken with
+      o_ = o;
+    }
+    if (o_.weight_decay == 0.0f) row_step_.clear();
+    else if (row_step_.empty()) row_step_.assign(t.rows(), step_);  // every row is current
+    ++step_;
+    const SparseGrad& g = t.grad();
+    for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      const std::size_t r = static_cast<std::size_t>(g.rows[k]);
+      if (!row_step_.empty()) {
+        settle(t, r, step_ - 1);
+        row_step_[r] = step_;
+      }
+      apply(t, r, g.values.data() + k * t.dim(), step_);
+    }
+  }
+
+  void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) override {
+    if (row_step_.empty()) return;
+    for (std::size_t i = 0; i < n; ++i) settle(t, static_cast<std::size_t>(rows[i]), step_);
+  }
+
+  void catch_up_all(Embedding& t) override {
+    if (row_step_.empty()) return;
+    for (std::size_t r = 0; r < t.rows(); ++r) settle(t, r, step_);
+  }
+
+ private:
+  // Step `step` of torch's dense Adagrad on row r, in torch's order; g == nullptr is zero.
+  void apply(Embedding& t, std::size_t r, const float* g, std::int64_t step) {
+    const std::size_t dim = t.dim();
+    float* p = t.weight() + r * dim;
+    float* s = sum_.data() + r * dim;
+    const double clr = o_.lr / (1.0 + static_cast<double>(step - 1) * o_.lr_decay);
+    const float minus_clr = static_cast<float>(-clr);
+    for (std::size_t j = 0; j < dim; ++j) {
+      float gj = g ? g[j] : 0.0f;
+      if (o_.weight_decay != 0.0f) gj = gj + o_.weight_decay * p[j];
+      s[j] = s[j] + gj * gj;
+      const float std_dev = std::sqrt(s[j]) + o_.eps;
+      p[j] = p[j] + minus_clr * (gj / std_dev);
+    }
+  }
+
+  // Replays on row r the zero-gradient steps it owes, up to and including `target`.
+  void settle(Embedding& t, std::size_t r, std::int64_t target) {
+    for (std::int64_t step = row_step_[r] + 1; step <= target; ++step) apply(t, r, nullptr, step);
+    row_step_[r] = target;
+  }
+
+  AdagradOptions o_;
+  std::int64_t step_ = 0;
+  std::vector<float> sum_;              // rows x dim accumulators
+  std::vector<std::int64_t> row_step_;  // per row, the last step it has taken (weight decay only)
+};
+
+class RowwiseAdagradState final : public OptimizerState {
+ public:
+  RowwiseAdagradState(std::uint32_t owner, const Embedding& t) : OptimizerState(owner), sum_(t.rows(), 0.0f) {}
+
+  void step(Embedding& t, const RowwiseAdagradOptions& o) {
+    const SparseGrad& g = t.grad();
+    const std::size_t dim = t.dim();
+    for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      const std::size_t r = static_cast<std::size_t>(g.rows[k]);
+      float* w = t.weight() + r * dim;
+      const float* gr = g.values.data() + k * dim;
+      double square_sum = 0.0;
+      for (std::size_t j = 0; j < dim; ++j) {
+        const double gj = static_cast<double>(gr[j]) + static_cast<double>(o.weight_decay) * w[j];
+        square_sum += gj * gj;
+      }
+      if (dim > 0) sum_[r] += static_cast<float>(square_sum / static_cast<double>(dim));
+      const float multiplier = o.lr / (std::sqrt(sum_[r]) + o.eps);
+      const float correction = 1.0f - multiplier * o.weight_decay;
+      for (std::size_t j = 0; j < dim; ++j) w[j] = correction * w[j] - multiplier * gr[j];
+    }
+  }
+
+ private:
+  std::vector<float> sum_;  // per row, G
+};
+
+}  // namespace
+
+void adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options) {
+  if (!table.grad().present) return;
+  table.optimizer_state<AdagradState>(owner, [&] { return std::make_unique<AdagradState>(owner, table, options); })
+      .step(table, options);
+}
+
+void rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options) {
+  if (!table.grad().present) return;
+  table.optimizer_state<RowwiseAdagradState>(owner, [&] { return std::make_unique<RowwiseAdagradState>(owner, table); })
+      .step(table, options);
+}
+
+}  // namespace emb

@@ -1,0 +1,20 @@
+// torch.optim.SparseAdam on one embedding table (semantics.md §3.2): lazy by design, only
+// the rows in the gradient move, and only their moments are updated.
+#pragma once
+#include <cstdint>
+
+#include "embedding/embedding.h"
+
+namespace emb {
+
+struct SparseAdamOptions {
+  float lr = 0.001f;
+  double beta1 = 0.9;
+  double beta2 = 0.999;
+  float eps = 1e-8f;
+};
+
+// One step of optimizer `owner`; nothing when the table has no gradient. O(rows touched x dim).
+void sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options);
+
+}  // namespace emb
