@@ -211,13 +211,12 @@ function readFloats(values, expected, name) {
   return data;
 }
 
-// ---- Embedding ------------------------------------------------------------------------------
+// ---- Tables: Embedding and EmbeddingBag ---------------------------------------------------
 
-const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live object, for the optimizers
+const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, for subclasses and optimizers
 const kPretrained = Symbol('pretrained weights');
 const leakGuard = new FinalizationRegistry((handle) => handle.delete());
-const EMBEDDING_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
-const PRETRAINED_OPTIONS = ['embeddingDim', 'freeze', 'paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq'];
+const TABLE_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
 
 function randomSeed() {
   if (globalThis.crypto?.getRandomValues) {
@@ -227,7 +226,8 @@ function randomSeed() {
   return Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
 }
 
-export class Embedding {
+// What Embedding and EmbeddingBag share: the wasm table, its options, its gradient, ownership.
+class Table {
   #rt;
   #handle;
   #rows;
@@ -238,18 +238,13 @@ export class Embedding {
   #scaleGradByFreq;
   #requiresGrad = true;
 
-  /**
-   * A numEmbeddings x embeddingDim table, initialised from N(0, 1) (torch.nn.Embedding).
-   * @param {number} numEmbeddings
-   * @param {number} embeddingDim
-   * @param {{ paddingIdx?: number|null, maxNorm?: number|null, normType?: number, scaleGradByFreq?: boolean, seed?: number }} [options]
-   */
-  constructor(numEmbeddings, embeddingDim, options = {}, pretrained = undefined) {
+  constructor(numEmbeddings, embeddingDim, options, allowed, pretrained) {
     const rt = requireRuntime();
+    const name = new.target.name;
     checkSize(numEmbeddings, 'numEmbeddings');
     checkSize(embeddingDim, 'embeddingDim');
     const isPretrained = pretrained?.[kPretrained] !== undefined;
-    checkOptions(options, isPretrained ? PRETRAINED_OPTIONS : EMBEDDING_OPTIONS, 'Embedding options');
+    checkOptions(options, isPretrained ? allowed.filter((k) => k !== 'seed') : allowed, `${name} options`);
     const { paddingIdx = null, maxNorm = null, normType = 2, scaleGradByFreq = false, seed } = options;
     if (paddingIdx !== null && !(Number.isInteger(paddingIdx) && paddingIdx >= -numEmbeddings && paddingIdx < numEmbeddings)) {
       throw new RangeError(`paddingIdx must be null or an integer in [${-numEmbeddings}, ${numEmbeddings - 1}], got ${describe(paddingIdx)}`);
@@ -287,11 +282,11 @@ export class Embedding {
   /**
    * A table holding the given weights (not re-initialised; the padding row is kept as given).
    * @param {Float32Array | number[][]} weights row-major Float32Array (then embeddingDim is required) or rows
-   * @param {{ embeddingDim?: number, freeze?: boolean, paddingIdx?: number|null, maxNorm?: number|null, normType?: number, scaleGradByFreq?: boolean }} [options]
+   * @param {object} [options] embeddingDim, freeze (default true), and the constructor's options but seed
    */
   static fromPretrained(weights, options = {}) {
     requireRuntime();
-    checkOptions(options, PRETRAINED_OPTIONS, 'fromPretrained options');
+    checkOptions(options, ['embeddingDim', 'freeze', ...this.optionNames.filter((k) => k !== 'seed')], 'fromPretrained options');
     const { embeddingDim, freeze = true, ...rest } = options;
     checkBoolean(freeze, 'freeze');
     let rows;
@@ -322,18 +317,15 @@ export class Embedding {
     } else {
       throw new TypeError(`weights must be a Float32Array (with embeddingDim) or a non-empty array of rows, got ${describe(weights)}`);
     }
-    const emb = new Embedding(rows, dim, rest, { [kPretrained]: data });
-    emb.requiresGrad = !freeze;
-    return emb;
+    const table = new this(rows, dim, rest, { [kPretrained]: data });
+    table.requiresGrad = !freeze;
+    return table;
   }
 
-  #live() {
-    if (this.#handle === null) throw new Error('Embedding has been disposed');
-    return this.#handle;
-  }
-
+  /** The live wasm table and its runtime; throws once disposed. */
   get [kCore]() {
-    return { rt: this.#rt, handle: this.#live() };
+    if (this.#handle === null) throw new Error(`${this.constructor.name} has been disposed`);
+    return { rt: this.#rt, handle: this.#handle };
   }
 
   get numEmbeddings() { return this.#rows; }
@@ -351,6 +343,76 @@ export class Embedding {
   /** True once dispose() has run. */
   get disposed() { return this.#handle === null; }
 
+  /** The accumulated gradient: sorted unique rows and their values, or null before any backward(). */
+  get grad() {
+    const { rt, handle } = this[kCore];
+    if (!handle.gradPresent()) return null;
+    handle.coalesceGrad();
+    const count = handle.gradCount();
+    const rowsAt = handle.gradRowsPtr() >>> 2;
+    const valuesAt = handle.gradValuesPtr() >>> 2;
+    return {
+      indices: rt.m.HEAP32.slice(rowsAt, rowsAt + count),
+      values: rt.m.HEAPF32.slice(valuesAt, valuesAt + count * this.#dim),
+    };
+  }
+
+  /** The gradient as a dense numEmbeddings x embeddingDim array (zeros where none). */
+  denseGrad() {
+    const dense = new Float32Array(this.#rows * this.#dim);
+    const grad = this.grad;
+    if (grad !== null) {
+      grad.indices.forEach((row, k) => dense.set(grad.values.subarray(k * this.#dim, (k + 1) * this.#dim), row * this.#dim));
+    }
+    return dense;
+  }
+
+  /** Zeroes the gradient (as torch 1.13's zero_grad(): a gradient that was there stays, as zeros). */
+  zeroGrad() {
+    this[kCore].handle.zeroGrad();
+  }
+
+  /** A copy of the whole table, row-major (after any update a lazy optimizer still owes it). */
+  get weight() {
+    const { rt, handle } = this[kCore];
+    handle.catchUpAll();
+    const at = handle.weightPtr() >>> 2;
+    return rt.m.HEAPF32.slice(at, at + this.#rows * this.#dim);
+  }
+
+  /** Replaces the whole table. @param {Float32Array} weights row-major, numEmbeddings * embeddingDim values */
+  setWeight(weights) {
+    const { rt, handle } = this[kCore];
+    if (!(weights instanceof Float32Array)) throw new TypeError(`setWeight expects a Float32Array, got ${describe(weights)}`);
+    if (weights.length !== this.#rows * this.#dim) {
+      throw new TypeError(`setWeight expects ${this.#rows * this.#dim} values (${this.#rows} x ${this.#dim}), got ${weights.length}`);
+    }
+    handle.catchUpAll(); // settle optimizer state (momentum buffers) as of the old weights
+    rt.m.HEAPF32.set(weights, handle.weightPtr() >>> 2);
+  }
+
+  /** Frees the table's wasm memory (and its optimizer state). Idempotent; any later use throws. */
+  dispose() {
+    if (this.#handle === null) return;
+    leakGuard.unregister(this);
+    this.#handle.delete();
+    this.#handle = null;
+  }
+}
+
+export class Embedding extends Table {
+  static optionNames = TABLE_OPTIONS;
+
+  /**
+   * A numEmbeddings x embeddingDim table, initialised from N(0, 1) (torch.nn.Embedding).
+   * @param {number} numEmbeddings
+   * @param {number} embeddingDim
+   * @param {{ paddingIdx?: number|null, maxNorm?: number|null, normType?: number, scaleGradByFreq?: boolean, seed?: number }} [options]
+   */
+  constructor(numEmbeddings, embeddingDim, options = {}, pretrained = undefined) {
+    super(numEmbeddings, embeddingDim, options, TABLE_OPTIONS, pretrained);
+  }
+
   /**
    * Looks rows up: row i of the result is the table row indices[i] (after max-norm renormalisation).
    * @param {number[] | number[][] | Int32Array | Uint32Array | BigInt64Array} indices
@@ -358,18 +420,17 @@ export class Embedding {
    * @returns {Float32Array}
    */
   forward(indices, out) {
-    const handle = this.#live();
-    const idx = readIndices(indices, this.#rows);
-    const size = idx.n * this.#dim;
+    const { rt, handle } = this[kCore];
+    const idx = readIndices(indices, this.numEmbeddings);
+    const size = idx.n * this.embeddingDim;
     if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
       throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
     }
-    const rt = this.#rt;
     const idxPtr = scratch(rt, 4 * (idx.n + size));
     const outPtr = idxPtr + 4 * idx.n;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     const bad = handle.forward(idxPtr, idx.n, outPtr);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.#rows);
+    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
     const result = out ?? new Float32Array(size);
     result.set(rt.m.HEAPF32.subarray(outPtr >>> 2, (outPtr >>> 2) + size));
     return result;
@@ -387,87 +448,160 @@ export class Embedding {
    * @param {Float32Array | number[]} gradOutput length indices.length * embeddingDim
    */
   backward(indices, gradOutput) {
-    const handle = this.#live();
-    if (!this.#requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
-    const idx = readIndices(indices, this.#rows);
-    const size = idx.n * this.#dim;
+    const { rt, handle } = this[kCore];
+    if (!this.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    const idx = readIndices(indices, this.numEmbeddings);
+    const size = idx.n * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');
-    const rt = this.#rt;
     const idxPtr = scratch(rt, 4 * (idx.n + size));
     const gradPtr = idxPtr + 4 * idx.n;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     rt.m.HEAPF32.set(grad, gradPtr >>> 2);
     const bad = handle.backward(idxPtr, idx.n, gradPtr);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.#rows);
+    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
   }
+}
 
-  /** The accumulated gradient: sorted unique rows and their values, or null before any backward(). */
-  get grad() {
-    const handle = this.#live();
-    if (!handle.gradPresent()) return null;
-    handle.coalesceGrad();
-    const count = handle.gradCount();
-    const m = this.#rt.m;
-    const rowsAt = handle.gradRowsPtr() >>> 2;
-    const valuesAt = handle.gradValuesPtr() >>> 2;
-    return {
-      indices: m.HEAP32.slice(rowsAt, rowsAt + count),
-      values: m.HEAPF32.slice(valuesAt, valuesAt + count * this.#dim),
-    };
-  }
+const BAG_MODES = { sum: 0, mean: 1, max: 2 };
+const BAG_OPTIONS = ['mode', 'includeLastOffset', ...TABLE_OPTIONS];
 
-  /** The gradient as a dense numEmbeddings x embeddingDim array (zeros where none). */
-  denseGrad() {
-    const dense = new Float32Array(this.#rows * this.#dim);
-    const grad = this.grad;
-    if (grad !== null) {
-      grad.indices.forEach((row, k) => dense.set(grad.values.subarray(k * this.#dim, (k + 1) * this.#dim), row * this.#dim));
+export class EmbeddingBag extends Table {
+  static optionNames = BAG_OPTIONS;
+  #mode;
+  #includeLastOffset;
+
+  /**
+   * A table whose forward pools bags of rows (torch.nn.EmbeddingBag).
+   * @param {number} numEmbeddings
+   * @param {number} embeddingDim
+   * @param {{ mode?: 'sum'|'mean'|'max', includeLastOffset?: boolean, paddingIdx?: number|null, maxNorm?: number|null, normType?: number, scaleGradByFreq?: boolean, seed?: number }} [options]
+   */
+  constructor(numEmbeddings, embeddingDim, options = {}, pretrained = undefined) {
+    checkOptions(options, pretrained?.[kPretrained] ? BAG_OPTIONS.filter((k) => k !== 'seed') : BAG_OPTIONS, 'EmbeddingBag options');
+    const { mode = 'mean', includeLastOffset = false, ...tableOptions } = options;
+    if (!Object.hasOwn(BAG_MODES, mode)) throw new RangeError(`mode must be 'sum', 'mean' or 'max', got ${describe(mode)}`);
+    checkBoolean(includeLastOffset, 'includeLastOffset');
+    if (mode === 'max' && tableOptions.scaleGradByFreq === true) {
+      throw new TypeError("mode 'max' does not support scaleGradByFreq (as in PyTorch)");
     }
-    return dense;
+    super(numEmbeddings, embeddingDim, tableOptions, TABLE_OPTIONS, pretrained);
+    this.#mode = mode;
+    this.#includeLastOffset = includeLastOffset;
   }
 
-  /** Zeroes the gradient (as torch 1.13's zero_grad(): a gradient that was there stays, as zeros). */
-  zeroGrad() {
-    this.#live().zeroGrad();
-  }
+  get mode() { return this.#mode; }
+  get includeLastOffset() { return this.#includeLastOffset; }
 
-  /** A copy of the whole table, row-major. */
-  get weight() {
-    const at = this.#live().weightPtr() >>> 2;
-    return this.#rt.m.HEAPF32.slice(at, at + this.#rows * this.#dim);
-  }
-
-  /** Replaces the whole table. @param {Float32Array} weights row-major, numEmbeddings * embeddingDim values */
-  setWeight(weights) {
-    const handle = this.#live();
-    if (!(weights instanceof Float32Array)) throw new TypeError(`setWeight expects a Float32Array, got ${describe(weights)}`);
-    if (weights.length !== this.#rows * this.#dim) {
-      throw new TypeError(`setWeight expects ${this.#rows * this.#dim} values (${this.#rows} x ${this.#dim}), got ${weights.length}`);
+  // Validates a call's input and gives what the core needs: indices, CSR offsets (numBags + 1
+  // entries rising from 0 to n) and per-sample weights. Throws before anything is written.
+  #readBags(indices, offsets, perSampleWeights) {
+    const twoD = Array.isArray(indices) && indices.length > 0 && indices.some(Array.isArray);
+    let idx;
+    let csr;
+    if (twoD) {
+      if (offsets !== undefined && offsets !== null) {
+        throw new TypeError('offsets must be null or undefined when indices is 2-D (each inner array is a bag)');
+      }
+      const width = Array.isArray(indices[0]) ? indices[0].length : -1;
+      indices.forEach((bag, b) => {
+        if (!Array.isArray(bag) || bag.length !== width || bag.some(Array.isArray)) {
+          throw new TypeError(`2-D indices must be an array of equal-length arrays of integers: bag ${b} is ${Array.isArray(bag) ? `of length ${bag.length}, bag 0 of ${width}` : describe(bag)}`);
+        }
+      });
+      idx = readIndices(indices, this.numEmbeddings);
+      csr = Int32Array.from({ length: indices.length + 1 }, (_, b) => b * width);
+    } else {
+      idx = readIndices(indices, this.numEmbeddings);
+      if (offsets === undefined || offsets === null) throw new TypeError('offsets is required with 1-D indices');
+      csr = this.#readOffsets(offsets, idx.n);
     }
-    this.#rt.m.HEAPF32.set(weights, handle.weightPtr() >>> 2);
+    let weights = null;
+    if (perSampleWeights !== undefined && perSampleWeights !== null) {
+      if (this.#mode !== 'sum') {
+        throw new TypeError(`perSampleWeights is only supported with mode 'sum' (this bag's mode is '${this.#mode}')`);
+      }
+      weights = readFloats(perSampleWeights, idx.n, 'perSampleWeights');
+    }
+    return { idx, csr, numBags: csr.length - 1, weights };
   }
 
-  /** Frees the table's wasm memory. Idempotent; any later use throws. */
-  dispose() {
-    if (this.#handle === null) return;
-    leakGuard.unregister(this);
-    this.#handle.delete();
-    this.#handle = null;
+  #readOffsets(offsets, n) {
+    let values;
+    if (offsets instanceof Int32Array || offsets instanceof Uint32Array || Array.isArray(offsets)) values = offsets;
+    else if (typeof BigInt64Array !== 'undefined' && offsets instanceof BigInt64Array) values = Array.from(offsets, Number);
+    else throw new TypeError(`offsets must be an array of integers, an Int32Array, a Uint32Array or a BigInt64Array, got ${describe(offsets)}`);
+    const csr = new Int32Array(values.length + (this.#includeLastOffset ? 0 : 1));
+    for (let b = 0; b < values.length; ++b) {
+      const v = values[b];
+      if (!Number.isInteger(v)) throw new TypeError(`offset ${describe(v)} at position ${b} is not an integer`);
+      if (b === 0 && v !== 0) throw new RangeError(`offsets[0] must be 0 (the first bag starts at the first index), got ${v}`);
+      if (b > 0 && v < values[b - 1]) throw new RangeError(`offsets must not decrease: offsets[${b}] = ${v} < offsets[${b - 1}] = ${values[b - 1]}`);
+      if (v > n) throw new RangeError(`offset ${v} at position ${b} is past the end of the ${n} indices`);
+      csr[b] = v;
+    }
+    if (this.#includeLastOffset) {
+      if (values.length === 0 || values[values.length - 1] !== n) {
+        throw new RangeError(`with includeLastOffset, the last offset must equal the number of indices (${n}), got ${values.length ? values[values.length - 1] : 'no offsets'}`);
+      }
+    } else {
+      if (values.length === 0 && n > 0) throw new RangeError(`offsets is empty but there are ${n} indices`);
+      csr[values.length] = n;
+    }
+    return csr;
+  }
+
+  /**
+   * Pools bags of rows: output row b = sum, mean or max of the rows of bag b (zeros for an empty bag).
+   * @param {number[] | number[][] | Int32Array | Uint32Array | BigInt64Array} indices 1-D with offsets, or 2-D (equal-length bags)
+   * @param {number[] | Int32Array | Uint32Array | BigInt64Array | null} [offsets] start of each bag in indices
+   * @param {Float32Array | number[]} [perSampleWeights] one weight per index (mode 'sum' only)
+   * @returns {Float32Array} numBags * embeddingDim values
+   */
+  forward(indices, offsets, perSampleWeights) {
+    const { rt, handle } = this[kCore];
+    const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
+    const size = numBags * this.embeddingDim;
+    const idxPtr = scratch(rt, 4 * (idx.n + csr.length + (weights ? idx.n : 0) + size));
+    const csrPtr = idxPtr + 4 * idx.n;
+    const weightsPtr = weights ? csrPtr + 4 * csr.length : 0;
+    const outPtr = csrPtr + 4 * csr.length + (weights ? 4 * idx.n : 0);
+    rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
+    rt.m.HEAP32.set(csr, csrPtr >>> 2);
+    if (weights) rt.m.HEAPF32.set(weights, weightsPtr >>> 2);
+    const bad = handle.bagForward(idxPtr, idx.n, csrPtr, numBags, BAG_MODES[this.#mode], weightsPtr, outPtr);
+    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    return rt.m.HEAPF32.slice(outPtr >>> 2, (outPtr >>> 2) + size);
+  }
+
+  /**
+   * Accumulates d(loss)/d(weight) for forward(indices, offsets, perSampleWeights), given
+   * d(loss)/d(output). In mode 'max' each element's gradient goes to the row that wins it in
+   * the current weights, as forward saw them: call backward before changing the weights.
+   * @returns {Float32Array | undefined} d(loss)/d(perSampleWeights) when perSampleWeights is given
+   */
+  backward(indices, offsets, gradOutput, perSampleWeights) {
+    const { rt, handle } = this[kCore];
+    if (!this.requiresGrad) throw new Error('backward: this EmbeddingBag is frozen (requiresGrad is false)');
+    const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
+    const size = numBags * this.embeddingDim;
+    const grad = readFloats(gradOutput, size, 'gradOutput');
+    const extra = weights ? 2 * idx.n : 0; // the weights in, their gradient out
+    const idxPtr = scratch(rt, 4 * (idx.n + csr.length + size + extra));
+    const csrPtr = idxPtr + 4 * idx.n;
+    const gradPtr = csrPtr + 4 * csr.length;
+    const weightsPtr = weights ? gradPtr + 4 * size : 0;
+    const weightsGradPtr = weights ? weightsPtr + 4 * idx.n : 0;
+    rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
+    rt.m.HEAP32.set(csr, csrPtr >>> 2);
+    rt.m.HEAPF32.set(grad, gradPtr >>> 2);
+    if (weights) rt.m.HEAPF32.set(weights, weightsPtr >>> 2);
+    const bad = handle.bagBackward(idxPtr, idx.n, csrPtr, numBags, BAG_MODES[this.#mode], weightsPtr, gradPtr, weightsGradPtr);
+    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    return weights ? rt.m.HEAPF32.slice(weightsGradPtr >>> 2, (weightsGradPtr >>> 2) + idx.n) : undefined;
   }
 }
 
 // ---- Optimizers -----------------------------------------------------------------------------
-
-function checkParams(params, name) {
-  if (!Array.isArray(params) || params.length === 0) {
-    throw new TypeError(`${name}: params must be a non-empty array of Embedding, got ${describe(params)}`);
-  }
-  params.forEach((p, i) => {
-    if (!(p instanceof Embedding)) throw new TypeError(`${name}: params[${i}] is ${describe(p)}, not an Embedding`);
-    p[kCore]; // throws if disposed
-    if (params.indexOf(p) !== i) throw new TypeError(`${name}: params[${i}] appears more than once`);
-  });
-}
 
 function checkNonNegative(value, name) {
   if (!(typeof value === 'number' && value >= 0 && Number.isFinite(value))) {
@@ -475,43 +609,29 @@ function checkNonNegative(value, name) {
   }
 }
 
-const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'];
+let nextOptimizerId = 1;
 
-/** torch.optim.SGD, with the results of a dense-gradient nn.Embedding. */
-export class SGD {
+// What the optimizers share: parameters, lr, step/zeroGrad/dispose. Each optimizer's state for
+// a table lives in that table's wasm memory (freed with the table or by dispose()).
+class Optimizer {
   #params;
-  #states; // one core SgdState (the momentum buffer) per parameter, in its own module
+  #id = nextOptimizerId++;
+  #disposed = false;
   #lr;
-  #options;
 
-  /**
-   * @param {Embedding[]} params
-   * @param {{ lr: number, momentum?: number, dampening?: number, weightDecay?: number, nesterov?: boolean, maximize?: boolean }} options
-   */
-  constructor(params, options) {
+  constructor(params, options, allowed) {
     requireRuntime();
-    checkParams(params, 'SGD');
-    checkOptions(options, SGD_OPTIONS, 'SGD options');
-    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
-    if (lr === undefined) throw new TypeError('SGD: lr is required');
-    checkNonNegative(lr, 'lr');
-    checkNonNegative(momentum, 'momentum');
-    checkNonNegative(weightDecay, 'weightDecay');
-    if (!(typeof dampening === 'number' && Number.isFinite(dampening))) {
-      throw new RangeError(`dampening must be a finite number, got ${describe(dampening)}`);
+    const name = new.target.name;
+    if (!Array.isArray(params) || params.length === 0) {
+      throw new TypeError(`${name}: params must be a non-empty array of Embedding or EmbeddingBag, got ${describe(params)}`);
     }
-    checkBoolean(nesterov, 'nesterov');
-    checkBoolean(maximize, 'maximize');
-    if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new RangeError('SGD: nesterov momentum requires a momentum > 0 and zero dampening');
-    }
+    params.forEach((p, i) => {
+      if (!(p instanceof Table)) throw new TypeError(`${name}: params[${i}] is ${describe(p)}, not an Embedding or EmbeddingBag`);
+      p[kCore]; // throws if disposed
+      if (params.indexOf(p) !== i) throw new TypeError(`${name}: params[${i}] appears more than once`);
+    });
+    checkOptions(options, allowed, `${name} options`);
     this.#params = [...params];
-    this.#lr = lr;
-    this.#options = { momentum, dampening, weightDecay, nesterov, maximize };
-    const states = this.#params.map((p) => new (p[kCore].rt.m.SgdState)());
-    this.#states = states;
-    // The held value must not reference `this`, or the optimizer could never be collected.
-    leakGuard.register(this, { delete: () => states.forEach((s) => s.delete()) }, this);
   }
 
   get lr() { return this.#lr; }
@@ -522,12 +642,10 @@ export class SGD {
 
   /** Updates every parameter that requires grad and has a gradient. */
   step() {
-    if (this.#states === null) throw new Error('SGD has been disposed');
-    const { momentum, dampening, weightDecay, nesterov, maximize } = this.#options;
+    if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
     const cores = this.#params.map((p) => p[kCore]); // all live, or throw before any update
     cores.forEach(({ rt, handle }, i) => {
-      if (!this.#params[i].requiresGrad || !handle.gradPresent()) return;
-      rt.m.sgdStep(handle, this.#states[i], this.#lr, momentum, dampening, weightDecay, nesterov, maximize);
+      if (this.#params[i].requiresGrad) this.stepTable(rt.m, handle, this.#id);
     });
   }
 
@@ -536,16 +654,125 @@ export class SGD {
     this.#params.forEach((p) => p.zeroGrad());
   }
 
-  /** Frees the optimizer's state (momentum buffers). Idempotent. */
+  /** Applies the updates still owed to untouched rows and frees the optimizer's state. Idempotent. */
   dispose() {
-    if (this.#states === null) return;
-    leakGuard.unregister(this);
-    this.#states.forEach((s) => s.delete());
-    this.#states = null;
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (const p of this.#params) if (!p.disposed) p[kCore].handle.releaseOptimizerState(this.#id);
   }
 }
 
-for (const cls of [Embedding, SGD]) {
+/**
+ * torch.optim.SGD, with the results of a dense-gradient nn.Embedding, at O(rows touched x dim)
+ * a step: with momentum or weight decay, rows without gradient catch up when next read.
+ */
+export class SGD extends Optimizer {
+  #options;
+
+  /**
+   * @param {(Embedding | EmbeddingBag)[]} params
+   * @param {{ lr: number, momentum?: number, dampening?: number, weightDecay?: number, nesterov?: boolean, maximize?: boolean }} options
+   */
+  constructor(params, options) {
+    super(params, options, ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize']);
+    const { lr, momentum = 0, dampening = 0, weightDecay = 0, nesterov = false, maximize = false } = options;
+    if (lr === undefined) throw new TypeError('SGD: lr is required');
+    this.lr = lr;
+    checkNonNegative(momentum, 'momentum');
+    checkNonNegative(weightDecay, 'weightDecay');
+    if (!(typeof dampening === 'number' && Number.isFinite(dampening))) {
+      throw new RangeError(`dampening must be a finite number, got ${describe(dampening)}`);
+    }
+    checkBoolean(nesterov, 'nesterov');
+    checkBoolean(maximize, 'maximize');
+    if (nesterov && (momentum <= 0 || dampening !== 0)) {
+      throw new RangeError('SGD: nesterov momentum requires a momentum > 0 and zero dampening');
+    }
+    this.#options = { momentum, dampening, weightDecay, nesterov, maximize };
+  }
+
+  stepTable(m, handle, id) {
+    const { momentum, dampening, weightDecay, nesterov, maximize } = this.#options;
+    m.sgdStep(handle, id, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
+  }
+}
+
+/** torch.optim.Adagrad, with the results of a dense-gradient nn.Embedding. */
+export class Adagrad extends Optimizer {
+  #options;
+
+  /**
+   * @param {(Embedding | EmbeddingBag)[]} params
+   * @param {{ lr?: number, lrDecay?: number, weightDecay?: number, initialAccumulatorValue?: number, eps?: number }} [options]
+   */
+  constructor(params, options = {}) {
+    super(params, options, ['lr', 'lrDecay', 'weightDecay', 'initialAccumulatorValue', 'eps']);
+    const { lr = 0.01, lrDecay = 0, weightDecay = 0, initialAccumulatorValue = 0, eps = 1e-10 } = options;
+    this.lr = lr;
+    checkNonNegative(lrDecay, 'lrDecay');
+    checkNonNegative(weightDecay, 'weightDecay');
+    checkNonNegative(initialAccumulatorValue, 'initialAccumulatorValue');
+    checkNonNegative(eps, 'eps');
+    this.#options = { lrDecay, weightDecay, initialAccumulatorValue, eps };
+  }
+
+  stepTable(m, handle, id) {
+    const { lrDecay, weightDecay, initialAccumulatorValue, eps } = this.#options;
+    m.adagradStep(handle, id, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+  }
+}
+
+/** torch.optim.SparseAdam: only the rows in the gradient move (lazy by design). */
+export class SparseAdam extends Optimizer {
+  #options;
+
+  /**
+   * @param {(Embedding | EmbeddingBag)[]} params
+   * @param {{ lr?: number, betas?: [number, number], eps?: number }} [options]
+   */
+  constructor(params, options = {}) {
+    super(params, options, ['lr', 'betas', 'eps']);
+    const { lr = 0.001, betas = [0.9, 0.999], eps = 1e-8 } = options;
+    this.lr = lr;
+    if (!(Array.isArray(betas) && betas.length === 2 && betas.every((b) => typeof b === 'number' && b >= 0 && b < 1))) {
+      throw new RangeError(`betas must be two numbers in [0, 1), got ${describe(betas)}${Array.isArray(betas) ? ` [${betas}]` : ''}`);
+    }
+    if (!(typeof eps === 'number' && eps > 0 && Number.isFinite(eps))) throw new RangeError(`eps must be a finite number > 0, got ${describe(eps)}`);
+    this.#options = { betas: [...betas], eps };
+  }
+
+  stepTable(m, handle, id) {
+    const { betas, eps } = this.#options;
+    m.sparseAdamStep(handle, id, this.lr, betas[0], betas[1], eps);
+  }
+}
+
+/**
+ * FBGEMM's row-wise Adagrad: one accumulator per row (G += mean(g'^2) with g' = g + weightDecay w;
+ * w -= lr g' / (sqrt(G) + eps)), so its state is embeddingDim times smaller than Adagrad's.
+ */
+export class RowwiseAdagrad extends Optimizer {
+  #options;
+
+  /**
+   * @param {(Embedding | EmbeddingBag)[]} params
+   * @param {{ lr?: number, eps?: number, weightDecay?: number }} [options]
+   */
+  constructor(params, options = {}) {
+    super(params, options, ['lr', 'eps', 'weightDecay']);
+    const { lr = 0.01, eps = 1e-10, weightDecay = 0 } = options;
+    this.lr = lr;
+    checkNonNegative(eps, 'eps');
+    checkNonNegative(weightDecay, 'weightDecay');
+    this.#options = { eps, weightDecay };
+  }
+
+  stepTable(m, handle, id) {
+    m.rowwiseAdagradStep(handle, id, this.lr, this.#options.eps, this.#options.weightDecay);
+  }
+}
+
+for (const cls of [Table, Optimizer]) {
   if (typeof Symbol.dispose === 'symbol') {
     cls.prototype[Symbol.dispose] = function dispose() {
       this.dispose();

@@ -181,7 +181,7 @@ test('SGD rejects bad parameters and options', () => {
     [[emb], { lr: 0.1, momentum: 0.9, dampening: 0.1, nesterov: true }, 'RangeError', /nesterov/],
     [[emb], { lr: 0.1, Momentum: 0.9 }, 'TypeError', /unknown option 'Momentum'/],
     [[], { lr: 0.1 }, 'TypeError', /non-empty array of Embedding/],
-    [emb, { lr: 0.1 }, 'TypeError', /non-empty array of Embedding, got a Embedding/],
+    [emb, { lr: 0.1 }, 'TypeError', /non-empty array of Embedding or EmbeddingBag, got a Embedding/],
     [[emb, {}], { lr: 0.1 }, 'TypeError', /params\[1\] is a Object, not an Embedding/],
     [[emb, emb], { lr: 0.1 }, 'TypeError', /params\[1\] appears more than once/],
   ];
