@@ -59,16 +59,8 @@ export interface SparseGradient {
   values: Float32Array;
 }
 
-/**
- * A numEmbeddings x embeddingDim float32 table (torch.nn.Embedding). Bad input throws
- * (RangeError for out-of-range indices and sizes, TypeError for wrong types and lengths)
- * before anything changes.
- */
-export class Embedding {
-  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
-  /** A table holding these weights: row-major Float32Array (with embeddingDim) or rows. */
-  static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
-
+/** What Embedding and EmbeddingBag share: the table, its options, its gradient, ownership. */
+export abstract class Table {
   readonly numEmbeddings: number;
   readonly embeddingDim: number;
   /** Normalised to >= 0, or null. */
@@ -80,26 +72,73 @@ export class Embedding {
   requiresGrad: boolean;
   /** True once dispose() has run. */
   readonly disposed: boolean;
-
-  /** Rows indices[0], indices[1], ... one after another (length indices.length * embeddingDim). */
-  forward(indices: Indices, out?: Float32Array): Float32Array;
-  /** One row, as forward([index]). */
-  lookup(index: number): Float32Array;
-  /** Accumulates d(loss)/d(weight) given d(loss)/d(forward(indices)). */
-  backward(indices: Indices, gradOutput: Float32Array | number[]): void;
   /** The accumulated gradient, or null before the first backward(). */
   readonly grad: SparseGradient | null;
   /** The gradient as a dense numEmbeddings * embeddingDim array. */
   denseGrad(): Float32Array;
   /** Zeroes the gradient (torch 1.13's zero_grad()). */
   zeroGrad(): void;
-  /** A copy of the whole table, row-major. */
+  /** A copy of the whole table, row-major (after the updates a lazy optimizer still owes it). */
   readonly weight: Float32Array;
   /** Replaces the whole table (numEmbeddings * embeddingDim values). */
   setWeight(weights: Float32Array): void;
-  /** Frees the wasm memory. Idempotent; later use throws. */
+  /** Frees the wasm memory, optimizer state included. Idempotent; later use throws. */
   dispose(): void;
   [Symbol.dispose](): void;
+}
+
+/**
+ * A numEmbeddings x embeddingDim float32 table (torch.nn.Embedding). Bad input throws
+ * (RangeError for out-of-range indices and sizes, TypeError for wrong types and lengths)
+ * before anything changes.
+ */
+export class Embedding extends Table {
+  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
+  /** A table holding these weights: row-major Float32Array (with embeddingDim) or rows. */
+  static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
+  /** Rows indices[0], indices[1], ... one after another (length indices.length * embeddingDim). */
+  forward(indices: Indices, out?: Float32Array): Float32Array;
+  /** One row, as forward([index]). */
+  lookup(index: number): Float32Array;
+  /** Accumulates d(loss)/d(weight) given d(loss)/d(forward(indices)). */
+  backward(indices: Indices, gradOutput: Float32Array | number[]): void;
+}
+
+export type BagMode = 'sum' | 'mean' | 'max';
+
+export interface EmbeddingBagOptions extends EmbeddingOptions {
+  /** How a bag's rows are pooled. Default 'mean', as in PyTorch. */
+  mode?: BagMode;
+  /** offsets has numBags + 1 entries, the last equal to indices.length (CSR). Default false. */
+  includeLastOffset?: boolean;
+}
+
+export interface PretrainedBagOptions extends PretrainedOptions {
+  mode?: BagMode;
+  includeLastOffset?: boolean;
+}
+
+/** 1-D indices (with offsets), or 2-D: equal-length bags, one array each (no offsets). */
+export type BagIndices = number[] | number[][] | Int32Array | Uint32Array | BigInt64Array;
+export type Offsets = number[] | Int32Array | Uint32Array | BigInt64Array;
+
+/**
+ * A table whose forward pools bags of rows (torch.nn.EmbeddingBag): bag b is
+ * indices[offsets[b] : offsets[b + 1]]; empty bags give zeros; padding entries are left out
+ * of the bag and of the mean's count.
+ */
+export class EmbeddingBag extends Table {
+  constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
+  static fromPretrained(weights: Float32Array | number[][], options?: PretrainedBagOptions): EmbeddingBag;
+  readonly mode: BagMode;
+  readonly includeLastOffset: boolean;
+  /** numBags * embeddingDim values. perSampleWeights: one per index, mode 'sum' only. */
+  forward(indices: BagIndices, offsets?: Offsets | null, perSampleWeights?: Float32Array | number[]): Float32Array;
+  /**
+   * Accumulates d(loss)/d(weight) given d(loss)/d(output). Returns d(loss)/d(perSampleWeights)
+   * when they are given. In mode 'max' the winners are found in the current weights.
+   */
+  backward(indices: BagIndices, offsets: Offsets | null | undefined, gradOutput: Float32Array | number[], perSampleWeights?: Float32Array | number[]): Float32Array | undefined;
 }
 
 export interface SGDOptions {
@@ -111,17 +150,66 @@ export interface SGDOptions {
   maximize?: boolean;
 }
 
-/**
- * torch.optim.SGD with the results of a dense-gradient nn.Embedding. Plain SGD costs
- * O(rows touched x embeddingDim) a step; momentum or weight decay move every row.
- */
-export class SGD {
-  constructor(params: Embedding[], options: SGDOptions);
+/** What the optimizers share. Each keeps its state for a table inside that table. */
+export abstract class Optimizer {
   /** Can be changed between steps. */
   lr: number;
+  /** Updates every parameter that requires grad and has a gradient. */
   step(): void;
   zeroGrad(): void;
-  /** Frees the momentum buffers. */
+  /** Applies the updates still owed to untouched rows and frees the optimizer's state. */
   dispose(): void;
   [Symbol.dispose](): void;
+}
+
+export type Parameters = (Embedding | EmbeddingBag)[];
+
+/**
+ * torch.optim.SGD with the results of a dense-gradient nn.Embedding, at O(rows touched x
+ * embeddingDim) a step: with momentum or weight decay, rows without gradient catch up when
+ * next read (forward, lookup, weight) or touched.
+ */
+export class SGD extends Optimizer {
+  constructor(params: Parameters, options: SGDOptions);
+}
+
+export interface AdagradOptions {
+  lr?: number;
+  lrDecay?: number;
+  weightDecay?: number;
+  initialAccumulatorValue?: number;
+  eps?: number;
+}
+
+/**
+ * torch.optim.Adagrad with the results of a dense-gradient nn.Embedding. Without weight decay
+ * only the gradient's rows move; with it, other rows replay their owed steps when next read.
+ */
+export class Adagrad extends Optimizer {
+  constructor(params: Parameters, options?: AdagradOptions);
+}
+
+export interface SparseAdamOptions {
+  lr?: number;
+  betas?: [number, number];
+  eps?: number;
+}
+
+/** torch.optim.SparseAdam: only the rows in the gradient move. */
+export class SparseAdam extends Optimizer {
+  constructor(params: Parameters, options?: SparseAdamOptions);
+}
+
+export interface RowwiseAdagradOptions {
+  lr?: number;
+  eps?: number;
+  weightDecay?: number;
+}
+
+/**
+ * FBGEMM's row-wise Adagrad: one accumulator G per row; for a row with gradient g,
+ * g' = g + weightDecay * w, G += mean(g'^2), w -= lr * g' / (sqrt(G) + eps).
+ */
+export class RowwiseAdagrad extends Optimizer {
+  constructor(params: Parameters, options?: RowwiseAdagradOptions);
 }

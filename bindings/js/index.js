@@ -227,7 +227,7 @@ function randomSeed() {
 }
 
 // What Embedding and EmbeddingBag share: the wasm table, its options, its gradient, ownership.
-class Table {
+export class Table {
   #rt;
   #handle;
   #rows;
@@ -613,7 +613,7 @@ let nextOptimizerId = 1;
 
 // What the optimizers share: parameters, lr, step/zeroGrad/dispose. Each optimizer's state for
 // a table lives in that table's wasm memory (freed with the table or by dispose()).
-class Optimizer {
+export class Optimizer {
   #params;
   #id = nextOptimizerId++;
   #disposed = false;

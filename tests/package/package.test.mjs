@@ -58,7 +58,8 @@ test('an app imports the installed package by name and looks rows up, in both bu
 
 test('TypeScript users get the types, and misuse fails to compile', () => {
   writeFileSync(join(app, 'main.ts'), `
-    import { init, Embedding, SGD, type InitInfo, type SparseGradient } from 'wasm-embedding';
+    import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
+      type InitInfo, type SparseGradient } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
     const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
@@ -67,14 +68,21 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const opt = new SGD([emb], { lr: 0.1, momentum: 0.9 });
     opt.lr = 0.01;
     opt.step();
+    const bag = new EmbeddingBag(100, 8, { mode: 'sum' });
+    const pooled: Float32Array = bag.forward([1, 2, 3], [0, 2], [0.5, 1, 2]);
+    const pswGrad: Float32Array | undefined = bag.backward([[1, 2], [3, 4]], null, new Float32Array(16));
+    const tables: Table[] = [emb, bag];
+    for (const Opt of [Adagrad, SparseAdam, RowwiseAdagrad]) new Opt([emb, bag], { lr: 0.1 }).step();
     emb.dispose();
+    // @ts-expect-error: the mode is one of sum, mean, max
+    new EmbeddingBag(10, 2, { mode: 'median' });
     // @ts-expect-error: indices are not strings
     emb.forward('1, 2');
     // @ts-expect-error: lr is required
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],
