@@ -15,7 +15,9 @@
 #include "embedding/embedding.h"
 #include "embedding/normal_init.h"
 #include "embedding/renorm.h"
+#include "optim/adagrad.h"
 #include "optim/sgd.h"
+#include "optim/sparse_adam.h"
 
 namespace {
 
@@ -403,7 +405,6 @@ TEST(Sgd, PlainStepTouchesOnlyGradientRows) {
                                                   1.5f, 1.75f, 2.0f,                              //
                                                   2.25f - 2.5f, 2.5f - 3.5f, 2.75f - 4.5f,        //
                                                   3.0f, 3.25f, 3.5f}));
-  EXPECT_TRUE(state.momentum_buffer.empty());
 }
 
 TEST(Sgd, MaximizeStepsUpTheGradient) {
@@ -471,3 +472,100 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<SgdGolden>& info) { return std::string(info.param.name); });
 
 }  // namespace
+
+// ---- O(rows touched) steps --------------------------------------------------------------
+// A step must not touch rows without gradient, whatever the table's size: the rows it owes
+// updates keep their stored values until read, and then equal the dense result.
+
+// torch's dense SGD (all rows, every step) on a copy, as the reference.
+struct DenseSgd {
+  std::vector<float> p, buf;
+  emb::SgdOptions o;
+  void step(const std::vector<float>& dense_grad, bool first) {
+    if (buf.empty()) buf.assign(p.size(), 0.0f);
+    for (std::size_t j = 0; j < p.size(); ++j) {
+      float d = dense_grad[j] + o.weight_decay * p[j];
+      buf[j] = first ? d : buf[j] * o.momentum + (1.0f - o.dampening) * d;
+      d = o.nesterov ? d + o.momentum * buf[j] : buf[j];
+      p[j] = p[j] + (-o.lr) * d;
+    }
+  }
+};
+
+TEST(LazySteps, SgdWithMomentumAndWeightDecayTouchesOnlyGradientRows) {
+  for (bool nesterov : {false, true}) {
+    constexpr std::size_t rows = 200000, dim = 4;
+    emb::Embedding table;
+    load(table, rows, dim, arange(rows * dim, 1e5f));
+    emb::SgdOptions o;
+    o.lr = 0.05f;
+    o.momentum = 0.9f;
+    o.weight_decay = 0.01f;
+    o.nesterov = nesterov;
+    DenseSgd dense{weight_of(table), {}, o};
+    const std::vector<std::int32_t> batch = {3, 7, 3};
+    const std::vector<float> grad_out(batch.size() * dim, 0.5f);
+    for (int step = 1; step <= 30; ++step) {
+      table.zero_grad();
+      ASSERT_EQ(table.backward(batch.data(), batch.size(), grad_out.data()), emb::kOk);
+      emb::sgd_step(table, /*owner=*/1, o);
+      std::vector<float> g(rows * dim, 0.0f);
+      for (std::int32_t r : batch)
+        for (std::size_t j = 0; j < dim; ++j) g[r * dim + j] += 0.5f;
+      dense.step(g, step == 1);
+    }
+    // Stored values: rows 3 and 7 moved; no other row was written.
+    const std::vector<float> initial = arange(rows * dim, 1e5f);
+    for (std::size_t r : {0ul, 1ul, 8ul, rows / 2, rows - 1})
+      for (std::size_t j = 0; j < dim; ++j) ASSERT_EQ(table.weight()[r * dim + j], initial[r * dim + j]) << r;
+    EXPECT_NE(table.weight()[3 * dim], initial[3 * dim]);
+    // Read back (catching up), every row equals the dense computation.
+    expect_near_all(weight_of(table), dense.p, 2e-5f);
+  }
+}
+
+TEST(LazySteps, AdagradWithWeightDecayReplaysOwedSteps) {
+  constexpr std::size_t rows = 100000, dim = 3;
+  emb::Embedding table;
+  load(table, rows, dim, arange(rows * dim, 1e5f));
+  emb::AdagradOptions o;
+  o.lr = 0.1f;
+  o.lr_decay = 0.01;
+  o.weight_decay = 0.01f;
+  const std::vector<std::int32_t> batch = {5};
+  const std::vector<float> grad_out(dim, 1.0f);
+  for (int step = 0; step < 10; ++step) {
+    table.zero_grad();
+    ASSERT_EQ(table.backward(batch.data(), batch.size(), grad_out.data()), emb::kOk);
+    emb::adagrad_step(table, /*owner=*/2, o);
+  }
+  EXPECT_EQ(table.weight()[rows / 2 * dim], arange(rows * dim, 1e5f)[rows / 2 * dim]);  // owed, not applied
+  // Row rows/2 by hand: g = wd * p, S += g^2, p -= clr * g / (sqrt(S) + eps), 10 times.
+  float p = table.weight()[rows / 2 * dim], sum = 0.0f;
+  for (int step = 1; step <= 10; ++step) {
+    const float g = o.weight_decay * p;
+    sum += g * g;
+    p = p + static_cast<float>(-(0.1 / (1.0 + (step - 1) * 0.01))) * (g / (std::sqrt(sum) + o.eps));
+  }
+  const std::int32_t row = static_cast<std::int32_t>(rows / 2);
+  std::vector<float> out(dim);
+  ASSERT_EQ(table.forward(&row, 1, out.data()), emb::kOk);  // a read catches the row up
+  EXPECT_FLOAT_EQ(out[0], p);
+}
+
+TEST(LazySteps, ASecondOptimizerFirstSettlesTheFirstOnesDebt) {
+  emb::Embedding table;
+  load(table, 4, 2, arange(8));
+  emb::SgdOptions decay;
+  decay.lr = 0.1f;
+  decay.weight_decay = 0.5f;
+  const std::int32_t row0 = 0;
+  const std::vector<float> g = {1.0f, 1.0f};
+  ASSERT_EQ(table.backward(&row0, 1, g.data()), emb::kOk);
+  emb::sgd_step(table, /*owner=*/1, decay);  // row 3 owes one step: p *= 1 - 0.1 * 0.5
+  EXPECT_EQ(table.weight()[6], 6.0f);
+  emb::sparse_adam_step(table, /*owner=*/2, {});  // another optimizer: the debt is paid first
+  EXPECT_FLOAT_EQ(table.weight()[6], 6.0f * 0.95f);
+  EXPECT_FLOAT_EQ(table.weight()[7], 7.0f * 0.95f);
+}
+
