@@ -100,8 +100,34 @@ export class Embedding extends Table {
   forward(indices: Indices, out?: Float32Array): Float32Array;
   /** One row, as forward([index]). */
   lookup(index: number): Float32Array;
+  /** A Batch of up to `capacity` indices: the zero-copy path for hot loops. */
+  batch(capacity: number): Batch;
   /** Accumulates d(loss)/d(weight) given d(loss)/d(forward(indices)). */
   backward(indices: Indices, gradOutput: Float32Array | number[]): void;
+}
+
+/**
+ * The zero-copy path: indices in and rows out through wasm memory. Write indices into
+ * `indices`, call forward(n), read `output`; write `gradOutput`, call backward(n). The getters
+ * return fresh views whenever wasm memory has grown (which detaches older views): read them
+ * again after any call instead of keeping them. Bad indices throw as in Embedding.forward.
+ */
+export class Batch {
+  constructor(table: Embedding, capacity: number);
+  readonly capacity: number;
+  /** capacity indices, in wasm memory. */
+  readonly indices: Int32Array;
+  /** capacity * embeddingDim values written by forward, in wasm memory. */
+  readonly output: Float32Array;
+  /** capacity * embeddingDim values read by backward, in wasm memory. */
+  readonly gradOutput: Float32Array;
+  /** Looks up indices[0 : n) (default: capacity); returns output[0 : n * embeddingDim). */
+  forward(n?: number): Float32Array;
+  /** Accumulates the gradient of indices[0 : n) given gradOutput[0 : n * embeddingDim). */
+  backward(n?: number): void;
+  /** Frees the batch's wasm memory. Idempotent; later use throws. */
+  dispose(): void;
+  [Symbol.dispose](): void;
 }
 
 export type BagMode = 'sum' | 'mean' | 'max';

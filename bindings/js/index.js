@@ -436,6 +436,11 @@ export class Embedding extends Table {
     return result;
   }
 
+  /** A Batch of up to `capacity` indices: the zero-copy path for hot loops. */
+  batch(capacity) {
+    return new Batch(this, capacity);
+  }
+
   /** One row (a copy), looked up as forward([index]) is. */
   lookup(index) {
     if (!Number.isInteger(index)) throw new TypeError(`index ${describe(index)} is not an integer`);
@@ -459,6 +464,99 @@ export class Embedding extends Table {
     rt.m.HEAPF32.set(grad, gradPtr >>> 2);
     const bad = handle.backward(idxPtr, idx.n, gradPtr);
     if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+  }
+}
+
+/**
+ * The zero-copy path for hot loops: indices in and rows out through wasm memory, no copies.
+ * Write up to `capacity` indices into batch.indices, call forward(n), read batch.output; write
+ * batch.gradOutput, call backward(n). The getters return fresh views whenever wasm memory has
+ * grown (which detaches older views): read them again after any call rather than keeping them.
+ */
+export class Batch {
+  #table;
+  #rt;
+  #ptr;
+  #capacity;
+  #buffer = null; // the wasm memory buffer the views below were made on
+  #views;
+
+  /** @param {Embedding} table  @param {number} capacity the most indices one call takes */
+  constructor(table, capacity) {
+    if (!(table instanceof Embedding)) throw new TypeError(`Batch: table must be an Embedding, got ${describe(table)}`);
+    checkSize(capacity, 'capacity');
+    const { rt } = table[kCore];
+    const bytes = 4 * capacity * (1 + 2 * table.embeddingDim);
+    const ptr = bytes <= 2 ** 32 - 4096 ? rt.m._malloc(Math.max(bytes, 4)) >>> 0 : 0;
+    if (!ptr) throw new RangeError(`wasm-embedding: out of memory allocating a batch of ${bytes} bytes`);
+    this.#table = table;
+    this.#rt = rt;
+    this.#ptr = ptr;
+    this.#capacity = capacity;
+    leakGuard.register(this, { delete: () => rt.m._free(ptr) }, this);
+  }
+
+  #current() {
+    if (this.#ptr === 0) throw new Error('Batch has been disposed');
+    const buffer = this.#rt.m.HEAPU8.buffer;
+    if (buffer !== this.#buffer) {
+      const n = this.#capacity;
+      const size = n * this.#table.embeddingDim;
+      this.#buffer = buffer;
+      this.#views = {
+        indices: new Int32Array(buffer, this.#ptr, n),
+        output: new Float32Array(buffer, this.#ptr + 4 * n, size),
+        gradOutput: new Float32Array(buffer, this.#ptr + 4 * (n + size), size),
+      };
+    }
+    return this.#views;
+  }
+
+  get capacity() { return this.#capacity; }
+  /** Int32Array (capacity) in wasm memory: the indices forward/backward read. */
+  get indices() { return this.#current().indices; }
+  /** Float32Array (capacity * embeddingDim) in wasm memory: rows written by forward. */
+  get output() { return this.#current().output; }
+  /** Float32Array (capacity * embeddingDim) in wasm memory: the output gradient backward reads. */
+  get gradOutput() { return this.#current().gradOutput; }
+
+  #count(n) {
+    if (!(Number.isInteger(n) && n >= 0 && n <= this.#capacity)) {
+      throw new RangeError(`n must be an integer in [0, ${this.#capacity}] (the batch's capacity), got ${describe(n)}`);
+    }
+    this.#current();
+    return n;
+  }
+
+  #check(status) {
+    if (status >= 0) throw outOfRange(this.indices, this.indices[status], status, this.#table.numEmbeddings);
+  }
+
+  /** Looks up indices[0 : n); returns a view of output[0 : n * embeddingDim). */
+  forward(n = this.#capacity) {
+    const { handle } = this.#table[kCore];
+    const count = this.#count(n);
+    this.#check(handle.forward(this.#ptr, count, this.#ptr + 4 * this.#capacity));
+    return this.output.subarray(0, count * this.#table.embeddingDim);
+  }
+
+  /** Accumulates the gradient of lookups indices[0 : n) given gradOutput[0 : n * embeddingDim). */
+  backward(n = this.#capacity) {
+    const { handle } = this.#table[kCore];
+    if (!this.#table.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    const count = this.#count(n);
+    const gradAt = this.#ptr + 4 * (this.#capacity + this.#capacity * this.#table.embeddingDim);
+    this.#check(handle.backward(this.#ptr, count, gradAt));
+  }
+
+  /** Frees the batch's wasm memory. Idempotent; later use throws. */
+  dispose() {
+    if (this.#ptr === 0) return;
+    leakGuard.unregister(this);
+    this.#rt.m._free(this.#ptr);
+    this.#ptr = 0;
+    this.#buffer = null;
+    this.#views = null;
   }
 }
 
@@ -772,7 +870,7 @@ export class RowwiseAdagrad extends Optimizer {
   }
 }
 
-for (const cls of [Table, Optimizer]) {
+for (const cls of [Table, Optimizer, Batch]) {
   if (typeof Symbol.dispose === 'symbol') {
     cls.prototype[Symbol.dispose] = function dispose() {
       this.dispose();

@@ -175,3 +175,50 @@ test('maxNorm renormalises looked-up rows in place, once per unique row', () => 
   assert.deepEqual(Array.from(emb.weight), [...scaled, Math.fround(0.3), Math.fround(0.4), 6, 8]);
   emb.dispose();
 });
+
+test('Batch: the zero-copy path gives forward and backward results without copies', () => {
+  const emb = new Embedding(50, 6, { seed: 4, paddingIdx: 0 });
+  const batch = emb.batch(8);
+  assert.equal(batch.capacity, 8);
+  assert.equal(batch.indices.length, 8);
+  assert.equal(batch.output.length, 48);
+  batch.indices.set([3, 0, 49, 3]);
+  const rows = batch.forward(4);
+  assert.equal(rows.buffer, batch.output.buffer, 'a view of wasm memory, not a copy');
+  assert.deepEqual(rows, emb.forward([3, 0, 49, 3]));
+  batch.gradOutput.fill(0.5);
+  batch.backward(4);
+  const reference = new Embedding(50, 6, { seed: 4, paddingIdx: 0 });
+  reference.backward([3, 0, 49, 3], new Float32Array(24).fill(0.5));
+  assert.deepEqual(emb.grad, reference.grad);
+  batch.indices.fill(7);
+  assert.deepEqual(batch.forward(), emb.forward(new Int32Array(8).fill(7))); // n defaults to the capacity
+  batch.dispose();
+  batch.dispose();
+  assert.throws(() => batch.indices, { message: 'Batch has been disposed' });
+  emb.dispose();
+  reference.dispose();
+});
+
+test('Batch: bad n or indices throw before anything changes; views are fresh after growth', () => {
+  const emb = Embedding.fromPretrained([[3, 4], [6, 8]], { maxNorm: 1, freeze: false });
+  const batch = emb.batch(3);
+  batch.indices.set([0, 1, 2]);
+  assert.throws(() => batch.forward(3), { name: 'RangeError', message: /^index 2 at position 2 is out of range \(valid indices: \[0, 1\]\)$/ });
+  assert.throws(() => batch.backward(3), { name: 'RangeError' });
+  assert.deepEqual(emb.weight, new Float32Array([3, 4, 6, 8]), 'no renormalisation happened');
+  assert.equal(emb.grad, null);
+  for (const n of [4, -1, 1.5, '2']) assert.throws(() => batch.forward(n), { name: 'RangeError', message: /n must be an integer in \[0, 3\]/ });
+  const before = batch.indices;
+  const big = new Embedding(4_000_000, 16, { seed: 1 }); // grows wasm memory
+  assert.equal(before.length, 0, 'the old view was detached by the growth');
+  batch.indices.set([1, 0]);
+  assert.deepEqual(Array.from(batch.forward(2)), Array.from(emb.forward([1, 0])));
+  emb.requiresGrad = false;
+  assert.throws(() => batch.backward(1), { message: /frozen/ });
+  assert.throws(() => emb.batch(-1), { name: 'RangeError' });
+  big.dispose();
+  emb.dispose();
+  assert.throws(() => batch.forward(1), { message: 'Embedding has been disposed' });
+  batch.dispose();
+});
