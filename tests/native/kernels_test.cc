@@ -8,12 +8,16 @@
 
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
+#include "kernels/bag/bag.h"
 #include "kernels/gather/gather.h"
 #include "kernels/scatter_add/scatter_add.h"
 
@@ -255,6 +259,836 @@ TEST(scatter_add_f32_reference, HandExample) {
   std::vector<float> dst = {1, 1, 1, 1, 1, 1};
   ASSERT_EQ(emb::ref::scatter_add_f32(src, 4, 2, targets, 2.0f, scale, dst.data(), 3), 4u);
   EXPECT_EQ(dst, (std::vector<float>{1 + 100, 1 + 200, 1, 1, 1 + 2 + 500, 1 + 4 + 1000}));
+}
+
+// ---------------------------------------------------------------------------------------
+// Bags: bag_sum_f32, bag_max_f32, bag_sum_backward_f32
+//
+// Each kernel is checked three ways: SIMD against the reference bit for bit, the reference
+// against a plain model of the header's contract (same operations, same order, so also bit
+// for bit), and the reference on hand-checked PyTorch examples (semantics.md §2).
+
+// Every int32 output (bag_max_f32's arg) is followed by kGuard copies of this value.
+constexpr std::int32_t kArgSentinel = 0x5eedbeef;
+// Padding rows tried: none, the first row, a middle row, the last row.
+const std::int32_t kSkipRows[] = {-1, 0, 3, static_cast<std::int32_t>(kRows) - 1};
+
+std::vector<std::int32_t> guarded_args(std::mt19937& rng, std::size_t size) {
+  std::uniform_int_distribution<std::int32_t> value(-5, 500);
+  std::vector<std::int32_t> v(size);
+  for (std::int32_t& x : v) x = value(rng);
+  v.insert(v.end(), kGuard, kArgSentinel);
+  return v;
+}
+
+::testing::AssertionResult same_ints(const std::vector<std::int32_t>& a, const std::vector<std::int32_t>& b) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << "sizes " << a.size() << " vs " << b.size();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i])
+      return ::testing::AssertionFailure() << "first difference at offset " << i << ": " << a[i] << " vs " << b[i];
+  return ::testing::AssertionSuccess();
+}
+
+float from_bits(std::uint32_t bits) {
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
+std::uint32_t to_bits(float f) {
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  return bits;
+}
+
+// Entries (table rows, or gradient slots) in CSR form: bag b holds the positions
+// [offsets[b], offsets[b+1]), and offsets ends with n.
+struct Bags {
+  std::vector<std::int32_t> idx;
+  std::vector<std::int32_t> offsets{0};
+  void add(const std::vector<std::int32_t>& bag) {
+    idx.insert(idx.end(), bag.begin(), bag.end());
+    offsets.push_back(static_cast<std::int32_t>(idx.size()));
+  }
+  std::size_t n() const { return idx.size(); }
+  std::size_t num_bags() const { return offsets.size() - 1; }
+};
+
+enum class Layout { kNoBags, kOnlyEmptyBags, kOneEntry, kMixed };
+const Layout kLayouts[] = {Layout::kNoBags, Layout::kOnlyEmptyBags, Layout::kOneEntry, Layout::kMixed};
+
+std::string layout_name(Layout layout) {
+  switch (layout) {
+    case Layout::kNoBags: return "no bags";
+    case Layout::kOnlyEmptyBags: return "only empty bags";
+    case Layout::kOneEntry: return "one bag of one entry";
+    case Layout::kMixed: return "mixed bags";
+  }
+  return "?";
+}
+
+// Bags over rows [0, rows). `skip` is the entry to leave out (the padding row, or kSkipRow
+// for slots), or none; the mixed layout then has bags made only of it and sprinkles it
+// elsewhere. The mixed layout starts and ends with empty bags, has empty bags in the middle,
+// the first and last rows, duplicates within a bag, and bags of 1 to 40 entries.
+Bags make_bags(std::mt19937& rng, Layout layout, std::size_t rows, std::optional<std::int32_t> skip) {
+  const std::int32_t last = static_cast<std::int32_t>(rows) - 1;
+  std::uniform_int_distribution<std::int32_t> row(0, last);
+  std::bernoulli_distribution skipped(0.25);
+  const auto entry = [&] { return skip && skipped(rng) ? *skip : row(rng); };
+  Bags bags;
+  switch (layout) {
+    case Layout::kNoBags:
+      break;
+    case Layout::kOnlyEmptyBags:
+      for (int b = 0; b < 3; ++b) bags.add({});
+      break;
+    case Layout::kOneEntry:
+      bags.add({row(rng)});
+      break;
+    case Layout::kMixed:
+      bags.add({});
+      bags.add({last});
+      bags.add({0, last, 0, 0});
+      if (skip) {
+        bags.add({*skip, *skip, *skip});
+        bags.add({*skip});
+        bags.add({*skip, row(rng), *skip, last, 0});
+      }
+      bags.add({});
+      bags.add({});
+      for (int size : {1, 2, 3, 5, 8, 17, 40}) {
+        std::vector<std::int32_t> bag(static_cast<std::size_t>(size));
+        for (std::int32_t& e : bag) e = entry();
+        if (size >= 3) bag[static_cast<std::size_t>(size) - 1] = bag[0];
+        bags.add(bag);
+      }
+      bags.add({});
+      break;
+  }
+  return bags;
+}
+
+// Valid entries with non-empty first and last bags (so that a wrong first or last offset can
+// be the only fault), for the bad-offsets tests.
+Bags offsets_test_bags(std::mt19937& rng, std::size_t rows) {
+  std::uniform_int_distribution<std::int32_t> row(0, static_cast<std::int32_t>(rows) - 1);
+  Bags bags;
+  for (std::size_t size : {2, 0, 3, 1, 2}) {
+    std::vector<std::int32_t> bag(size);
+    for (std::int32_t& e : bag) e = row(rng);
+    bags.add(bag);
+  }
+  return bags;  // offsets {0, 2, 2, 5, 6, 8}
+}
+
+// Offsets that do not rise from 0 to n, made from the valid `good` (each with num_bags + 1
+// entries), with what is wrong with them.
+std::vector<std::pair<std::string, std::vector<std::int32_t>>> bad_offsets(const std::vector<std::int32_t>& good) {
+  const std::size_t nb = good.size() - 1;
+  const std::int32_t n = good[nb];
+  std::vector<std::pair<std::string, std::vector<std::int32_t>>> cases;
+  const auto with = [&](const std::string& what, std::size_t at, std::int32_t value) {
+    std::vector<std::int32_t> o = good;
+    o[at] = value;
+    cases.emplace_back(what, o);
+  };
+  with("first offset 1", 0, 1);
+  with("first offset -1", 0, -1);
+  with("first offset INT32_MIN", 0, kInt32Min);
+  with("decreasing in the middle", 2, good[1] - 1);
+  with("decreasing: middle offset above n", 3, n + 5);
+  with("decreasing: middle offset INT32_MAX", 3, kInt32Max);
+  with("decreasing: middle offset negative", 3, -3);
+  with("last offset n - 1", nb, n - 1);
+  with("last offset n + 1", nb, n + 1);
+  with("last offset 0", nb, 0);
+  with("last offset -1", nb, -1);
+  with("last offset INT32_MAX", nb, kInt32Max);
+  with("last offset INT32_MIN", nb, kInt32Min);
+  std::vector<std::int32_t> all = good;
+  all[0] = 1;
+  all[2] = -1;
+  all[nb] = n + 3;
+  cases.emplace_back("all three faults", all);
+  return cases;
+}
+
+// Positions to corrupt: first, middle, last, and (with a padding row) the first padding entry.
+std::vector<std::size_t> bad_positions(const Bags& bags, std::optional<std::int32_t> skip) {
+  std::vector<std::size_t> pos = {0, bags.n() / 2, bags.n() - 1};
+  if (skip)
+    for (std::size_t j = 0; j < bags.n(); ++j)
+      if (bags.idx[j] == *skip) {
+        pos.push_back(j);
+        break;
+      }
+  return pos;
+}
+
+std::optional<std::int32_t> padding(std::int32_t skip_row) {
+  return skip_row == -1 ? std::nullopt : std::optional<std::int32_t>(skip_row);
+}
+
+std::string skip_name(std::int32_t skip_row) {
+  return skip_row == -1 ? std::string("no padding") : "padding row " + std::to_string(skip_row);
+}
+
+// ---------------------------------------------------------------------------------------
+// bag_sum_f32
+
+using BagSumFn = decltype(&emb::ref::bag_sum_f32);
+const Impl<BagSumFn> kBagSumImpls[] = {{"ref", emb::ref::bag_sum_f32}, {"simd128", emb::simd128::bag_sum_f32}};
+
+class bag_sum_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// The header's contract, written out, followed by the guard.
+std::vector<float> model_bag_sum(const std::vector<float>& table, std::size_t dim, const Bags& bags,
+                                 const float* scale, std::int32_t skip_row, bool mean) {
+  std::vector<float> out(bags.num_bags() * dim, 0.0f);
+  for (std::size_t b = 0; b < bags.num_bags(); ++b) {
+    float* o = &out[b * dim];
+    std::size_t kept = 0;
+    for (std::int32_t j = bags.offsets[b]; j < bags.offsets[b + 1]; ++j) {
+      if (bags.idx[j] == skip_row) continue;
+      ++kept;
+      const float* row = &table[static_cast<std::size_t>(bags.idx[j]) * dim];
+      for (std::size_t c = 0; c < dim; ++c) {
+        if (scale)
+          o[c] += scale[j] * row[c];
+        else
+          o[c] += row[c];
+      }
+    }
+    if (mean && kept > 0)
+      for (std::size_t c = 0; c < dim; ++c) o[c] /= static_cast<float>(kept);
+  }
+  out.insert(out.end(), kGuard, sentinel());
+  return out;
+}
+
+TEST_P(bag_sum_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7000 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  for (Layout layout : kLayouts) {
+    for (std::int32_t skip_row : kSkipRows) {
+      const Bags bags = make_bags(rng, layout, kRows, padding(skip_row));
+      const std::vector<float> scale = random_floats(rng, bags.n());
+      for (bool mean : {false, true}) {
+        for (bool with_scale : {false, true}) {
+          SCOPED_TRACE(layout_name(layout) + ", " + skip_name(skip_row) + (mean ? ", mean" : ", sum") +
+                       (with_scale ? ", per-entry scale" : ", no scale"));
+          const float* scale_ptr = with_scale ? scale.data() : nullptr;
+          std::vector<float> want = guarded_buffer(rng, bags.num_bags() * dim);
+          std::vector<float> got = want;
+
+          ASSERT_EQ(emb::ref::bag_sum_f32(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(),
+                                          bags.num_bags(), scale_ptr, skip_row, mean, want.data()),
+                    bags.n());
+          ASSERT_EQ(emb::simd128::bag_sum_f32(table.data(), kRows, dim, bags.idx.data(), bags.n(),
+                                              bags.offsets.data(), bags.num_bags(), scale_ptr, skip_row, mean,
+                                              got.data()),
+                    bags.n());
+
+          EXPECT_TRUE(same_bits(got, want));
+          EXPECT_TRUE(guard_intact(got));
+          EXPECT_TRUE(same_bits(want, model_bag_sum(table, dim, bags, scale_ptr, skip_row, mean)))
+              << "the reference against the header's contract";
+        }
+      }
+    }
+  }
+}
+
+TEST_P(bag_sum_f32_test, BadOffsetsReturnKBadOffsetsAndWriteNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7100 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  const Bags bags = offsets_test_bags(rng, kRows);
+  const std::vector<float> scale = random_floats(rng, bags.n());
+  for (const auto& [what, offsets] : bad_offsets(bags.offsets)) {
+    const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+    for (const auto& impl : kBagSumImpls) {
+      for (bool mean : {false, true}) {
+        for (const float* scale_ptr : {static_cast<const float*>(nullptr), scale.data()}) {
+          SCOPED_TRACE(std::string(impl.name) + ": " + what + (mean ? ", mean" : ", sum") +
+                       (scale_ptr ? ", per-entry scale" : ", no scale"));
+          std::vector<float> out = before;
+          EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), offsets.data(), bags.num_bags(),
+                            scale_ptr, 3, mean, out.data()),
+                    emb::kBadOffsets);
+          EXPECT_TRUE(same_bits(out, before));
+        }
+      }
+    }
+  }
+  // No bags, but entries: the single offset 0 is not n.
+  const std::vector<float> before = guarded_buffer(rng, 0);
+  for (const auto& impl : kBagSumImpls) {
+    SCOPED_TRACE(std::string(impl.name) + ": no bags over " + std::to_string(bags.n()) + " entries");
+    std::vector<float> out = before;
+    EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), 0, nullptr, -1, false,
+                      out.data()),
+              emb::kBadOffsets);
+    EXPECT_TRUE(same_bits(out, before));
+  }
+}
+
+TEST_P(bag_sum_f32_test, OutOfRangeReturnsPositionAndWritesNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7200 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  for (std::int32_t skip_row : kSkipRows) {
+    const Bags good = make_bags(rng, Layout::kMixed, kRows, padding(skip_row));
+    const std::vector<float> scale = random_floats(rng, good.n());
+    std::vector<std::int32_t> bad_values = {-2, static_cast<std::int32_t>(kRows), kInt32Max, kInt32Min};
+    if (skip_row != -1) bad_values.insert(bad_values.begin(), -1);
+    for (std::int32_t bad : bad_values) {
+      for (std::size_t pos : bad_positions(good, padding(skip_row))) {
+        Bags bags = good;
+        bags.idx[pos] = bad;
+        const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+        for (const auto& impl : kBagSumImpls) {
+          for (bool mean : {false, true}) {
+            for (const float* scale_ptr : {static_cast<const float*>(nullptr), scale.data()}) {
+              SCOPED_TRACE(std::string(impl.name) + ": " + skip_name(skip_row) + ", index " + std::to_string(bad) +
+                           " at " + std::to_string(pos) + (mean ? ", mean" : ", sum") +
+                           (scale_ptr ? ", per-entry scale" : ", no scale"));
+              std::vector<float> out = before;
+              EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(),
+                                bags.num_bags(), scale_ptr, skip_row, mean, out.data()),
+                        pos);
+              EXPECT_TRUE(same_bits(out, before));
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// Without a padding row, -1 is an index like any other outside [0, rows).
+TEST_P(bag_sum_f32_test, MinusOneWithoutPaddingIsOutOfRange) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7300 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  Bags bags = make_bags(rng, Layout::kMixed, kRows, std::nullopt);
+  bags.idx[5] = -1;
+  const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+  for (const auto& impl : kBagSumImpls) {
+    SCOPED_TRACE(impl.name);
+    std::vector<float> out = before;
+    EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), bags.num_bags(),
+                      nullptr, -1, false, out.data()),
+              5u);
+    EXPECT_TRUE(same_bits(out, before));
+  }
+}
+
+TEST_P(bag_sum_f32_test, ReturnsFirstOfSeveralBadPositions) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7400 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  Bags bags = make_bags(rng, Layout::kMixed, kRows, 3);
+  bags.idx[4] = static_cast<std::int32_t>(kRows);
+  bags.idx[9] = -2;
+  const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+  for (const auto& impl : kBagSumImpls) {
+    SCOPED_TRACE(impl.name);
+    std::vector<float> out = before;
+    EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), bags.num_bags(),
+                      nullptr, 3, true, out.data()),
+              4u);
+    EXPECT_TRUE(same_bits(out, before));
+  }
+}
+
+// W = arange(1, 11).view(5, 2), as in semantics.md §2.
+const std::vector<float> kW = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+
+// semantics.md §2.9: input [3,1,1,1,4,0], offsets [0,0,3,3,6] (+ 6 as the CSR end).
+TEST(bag_sum_f32_reference, GoldenExample) {
+  const std::int32_t idx[] = {3, 1, 1, 1, 4, 0};
+  const std::int32_t offsets[] = {0, 0, 3, 3, 6, 6};
+  std::vector<float> out(10, -7.0f);
+  ASSERT_EQ(emb::ref::bag_sum_f32(kW.data(), 5, 2, idx, 6, offsets, 5, nullptr, -1, false, out.data()), 6u);
+  EXPECT_EQ(out, (std::vector<float>{0, 0, 13, 16, 0, 0, 13, 16, 0, 0}));
+  ASSERT_EQ(emb::ref::bag_sum_f32(kW.data(), 5, 2, idx, 6, offsets, 5, nullptr, -1, true, out.data()), 6u);
+  EXPECT_EQ(out, (std::vector<float>{0, 0, 13.0f / 3, 16.0f / 3, 0, 0, 13.0f / 3, 16.0f / 3, 0, 0}));
+}
+
+// semantics.md §2.6: per_sample_weights [1,2,0.5,-1,3,0], offsets [0,2] (+ 6).
+TEST(bag_sum_f32_reference, PerSampleWeights) {
+  const std::int32_t idx[] = {3, 1, 1, 1, 4, 0};
+  const std::int32_t offsets[] = {0, 2, 6};
+  const float scale[] = {1, 2, 0.5f, -1, 3, 0};
+  std::vector<float> out(4, -7.0f);
+  ASSERT_EQ(emb::ref::bag_sum_f32(kW.data(), 5, 2, idx, 6, offsets, 2, scale, -1, false, out.data()), 6u);
+  EXPECT_EQ(out, (std::vector<float>{13, 16, 25.5f, 28}));
+}
+
+// semantics.md §2.7: padding_idx 1, input [1,2,1, 1, (empty), 3,1,4], offsets [0,3,4,4] (+ 7):
+// padding adds nothing, a bag of only padding is zeros, mean divides by the non-padding count.
+TEST(bag_sum_f32_reference, PaddingRow) {
+  const std::int32_t idx[] = {1, 2, 1, 1, 3, 1, 4};
+  const std::int32_t offsets[] = {0, 3, 4, 4, 7};
+  std::vector<float> out(8, -7.0f);
+  ASSERT_EQ(emb::ref::bag_sum_f32(kW.data(), 5, 2, idx, 7, offsets, 4, nullptr, 1, false, out.data()), 7u);
+  EXPECT_EQ(out, (std::vector<float>{5, 6, 0, 0, 0, 0, 16, 18}));
+  ASSERT_EQ(emb::ref::bag_sum_f32(kW.data(), 5, 2, idx, 7, offsets, 4, nullptr, 1, true, out.data()), 7u);
+  EXPECT_EQ(out, (std::vector<float>{5, 6, 0, 0, 0, 0, 8, 9}));
+}
+
+// ---------------------------------------------------------------------------------------
+// bag_max_f32
+
+using BagMaxFn = decltype(&emb::ref::bag_max_f32);
+const Impl<BagMaxFn> kBagMaxImpls[] = {{"ref", emb::ref::bag_max_f32}, {"simd128", emb::simd128::bag_max_f32}};
+
+class bag_max_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// The header's contract, written out (out and arg), each followed by the guard.
+std::pair<std::vector<float>, std::vector<std::int32_t>> model_bag_max(const std::vector<float>& table,
+                                                                       std::size_t dim, const Bags& bags,
+                                                                       std::int32_t skip_row) {
+  std::vector<float> out(bags.num_bags() * dim, 0.0f);
+  std::vector<std::int32_t> arg(bags.num_bags() * dim, -1);
+  for (std::size_t b = 0; b < bags.num_bags(); ++b) {
+    bool first = true;
+    for (std::int32_t j = bags.offsets[b]; j < bags.offsets[b + 1]; ++j) {
+      if (bags.idx[j] == skip_row) continue;
+      const float* row = &table[static_cast<std::size_t>(bags.idx[j]) * dim];
+      for (std::size_t c = 0; c < dim; ++c) {
+        if (first || row[c] > out[b * dim + c]) {
+          out[b * dim + c] = row[c];
+          arg[b * dim + c] = j;
+        }
+      }
+      first = false;
+    }
+  }
+  out.insert(out.end(), kGuard, sentinel());
+  arg.insert(arg.end(), kGuard, kArgSentinel);
+  return {out, arg};
+}
+
+// Runs both implementations on `bags` and checks them against each other and the model.
+void check_bag_max(std::mt19937& rng, const std::vector<float>& table, std::size_t dim, const Bags& bags,
+                   std::int32_t skip_row) {
+  std::vector<float> want = guarded_buffer(rng, bags.num_bags() * dim), got = want;
+  std::vector<std::int32_t> want_arg = guarded_args(rng, bags.num_bags() * dim), got_arg = want_arg;
+
+  ASSERT_EQ(emb::ref::bag_max_f32(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(),
+                                  bags.num_bags(), skip_row, want.data(), want_arg.data()),
+            bags.n());
+  ASSERT_EQ(emb::simd128::bag_max_f32(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(),
+                                      bags.num_bags(), skip_row, got.data(), got_arg.data()),
+            bags.n());
+
+  EXPECT_TRUE(same_bits(got, want));
+  EXPECT_TRUE(same_ints(got_arg, want_arg)) << "arg";
+  EXPECT_TRUE(guard_intact(got));
+  const auto [model, model_arg] = model_bag_max(table, dim, bags, skip_row);
+  EXPECT_TRUE(same_bits(want, model)) << "the reference against the header's contract";
+  EXPECT_TRUE(same_ints(want_arg, model_arg)) << "the reference's arg against the header's contract";
+}
+
+TEST_P(bag_max_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8000 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  for (Layout layout : kLayouts) {
+    for (std::int32_t skip_row : kSkipRows) {
+      SCOPED_TRACE(layout_name(layout) + ", " + skip_name(skip_row));
+      check_bag_max(rng, table, dim, make_bags(rng, layout, kRows, padding(skip_row)), skip_row);
+    }
+  }
+}
+
+// Identical rows in a bag: the first position wins, in every column, in both.
+TEST_P(bag_max_f32_test, TiesGoToTheFirstPosition) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8100 + dim);
+  std::vector<float> table = random_floats(rng, kRows * dim);
+  for (std::size_t r : {3, 4, 5}) std::memcpy(&table[r * dim], &table[2 * dim], dim * sizeof(float));
+  // Row 6 equals row 2 in even columns and exceeds it in odd ones; rows 7 and 8 are +0 and -0.
+  for (std::size_t c = 0; c < dim; ++c) table[6 * dim + c] = table[2 * dim + c] + (c % 2 ? 1.0f : 0.0f);
+  for (std::size_t c = 0; c < dim; ++c) {
+    table[7 * dim + c] = 0.0f;
+    table[8 * dim + c] = -0.0f;
+  }
+  Bags bags;
+  bags.add({2, 3, 4, 5});     // positions 0-3: all equal, position 0 wins
+  bags.add({0, 3, 2, 5, 4});  // positions 4-8, padding row 0 first: position 5 wins
+  bags.add({6, 2});           // positions 9-10: 9 everywhere (even columns tie, odd ones greater)
+  bags.add({2, 6});           // positions 11-12: 11 in even columns, 12 in odd ones
+  bags.add({8, 7});           // positions 13-14: -0 wins (0 > -0 is false)
+  bags.add({7, 8});           // positions 15-16: +0 wins
+  check_bag_max(rng, table, dim, bags, 0);
+  for (const auto& impl : kBagMaxImpls) {
+    SCOPED_TRACE(impl.name);
+    std::vector<float> out(bags.num_bags() * dim);
+    std::vector<std::int32_t> arg(bags.num_bags() * dim);
+    ASSERT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), bags.num_bags(), 0,
+                      out.data(), arg.data()),
+              bags.n());
+    for (std::size_t c = 0; c < dim; ++c) {
+      SCOPED_TRACE("column " + std::to_string(c));
+      EXPECT_EQ(arg[0 * dim + c], 0);
+      EXPECT_EQ(arg[1 * dim + c], 5);
+      EXPECT_EQ(arg[2 * dim + c], 9);
+      EXPECT_EQ(arg[3 * dim + c], c % 2 ? 12 : 11);
+      EXPECT_EQ(arg[4 * dim + c], 13);
+      EXPECT_EQ(arg[5 * dim + c], 15);
+      EXPECT_EQ(to_bits(out[0 * dim + c]), to_bits(table[2 * dim + c]));
+      EXPECT_EQ(to_bits(out[4 * dim + c]), 0x80000000u);
+      EXPECT_EQ(to_bits(out[5 * dim + c]), 0x00000000u);
+    }
+  }
+}
+
+// NaNs (quiet, signalling, negative, with payloads), infinities and signed zeros in the
+// table: both agree bit for bit, out and arg.
+TEST_P(bag_max_f32_test, NanAndSpecialValuesMatchBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8200 + dim);
+  const float specials[] = {from_bits(0x7fc00000u), from_bits(0xffc00000u), from_bits(0x7fc12345u),
+                            from_bits(0x7f800001u), from_bits(0xff812345u), std::numeric_limits<float>::infinity(),
+                            -std::numeric_limits<float>::infinity(), 0.0f, -0.0f};
+  std::uniform_int_distribution<std::size_t> pick(0, std::size(specials) - 1);
+  std::bernoulli_distribution special(0.3);
+  std::vector<float> table = random_floats(rng, kRows * dim);
+  for (float& x : table)
+    if (special(rng)) x = specials[pick(rng)];
+  for (std::size_t c = 0; c < dim; ++c) table[1 * dim + c] = specials[c % 5];  // row 1: NaN in every column
+  for (Layout layout : kLayouts) {
+    for (std::int32_t skip_row : kSkipRows) {
+      SCOPED_TRACE(layout_name(layout) + ", " + skip_name(skip_row));
+      check_bag_max(rng, table, dim, make_bags(rng, layout, kRows, padding(skip_row)), skip_row);
+    }
+  }
+  // A NaN row first, then last, in a bag of finite rows.
+  Bags bags;
+  bags.add({1, 2, 3});
+  bags.add({2, 3, 1});
+  bags.add({1});
+  SCOPED_TRACE("NaN row first / last / alone");
+  check_bag_max(rng, table, dim, bags, -1);
+}
+
+TEST_P(bag_max_f32_test, BadOffsetsReturnKBadOffsetsAndWriteNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8300 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  const Bags bags = offsets_test_bags(rng, kRows);
+  for (const auto& [what, offsets] : bad_offsets(bags.offsets)) {
+    const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+    const std::vector<std::int32_t> before_arg = guarded_args(rng, bags.num_bags() * dim);
+    for (const auto& impl : kBagMaxImpls) {
+      for (std::int32_t skip_row : {-1, 3}) {
+        SCOPED_TRACE(std::string(impl.name) + ": " + what + ", " + skip_name(skip_row));
+        std::vector<float> out = before;
+        std::vector<std::int32_t> arg = before_arg;
+        EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), offsets.data(), bags.num_bags(),
+                          skip_row, out.data(), arg.data()),
+                  emb::kBadOffsets);
+        EXPECT_TRUE(same_bits(out, before));
+        EXPECT_TRUE(same_ints(arg, before_arg)) << "arg";
+      }
+    }
+  }
+  const std::vector<float> before = guarded_buffer(rng, 0);
+  const std::vector<std::int32_t> before_arg = guarded_args(rng, 0);
+  for (const auto& impl : kBagMaxImpls) {
+    SCOPED_TRACE(std::string(impl.name) + ": no bags over " + std::to_string(bags.n()) + " entries");
+    std::vector<float> out = before;
+    std::vector<std::int32_t> arg = before_arg;
+    EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), 0, -1, out.data(),
+                      arg.data()),
+              emb::kBadOffsets);
+    EXPECT_TRUE(same_bits(out, before));
+    EXPECT_TRUE(same_ints(arg, before_arg)) << "arg";
+  }
+}
+
+TEST_P(bag_max_f32_test, OutOfRangeReturnsPositionAndWritesNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8400 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  for (std::int32_t skip_row : kSkipRows) {
+    const Bags good = make_bags(rng, Layout::kMixed, kRows, padding(skip_row));
+    std::vector<std::int32_t> bad_values = {-2, static_cast<std::int32_t>(kRows), kInt32Max, kInt32Min};
+    if (skip_row != -1) bad_values.insert(bad_values.begin(), -1);
+    for (std::int32_t bad : bad_values) {
+      for (std::size_t pos : bad_positions(good, padding(skip_row))) {
+        Bags bags = good;
+        bags.idx[pos] = bad;
+        const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+        const std::vector<std::int32_t> before_arg = guarded_args(rng, bags.num_bags() * dim);
+        for (const auto& impl : kBagMaxImpls) {
+          SCOPED_TRACE(std::string(impl.name) + ": " + skip_name(skip_row) + ", index " + std::to_string(bad) +
+                       " at " + std::to_string(pos));
+          std::vector<float> out = before;
+          std::vector<std::int32_t> arg = before_arg;
+          EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(),
+                            bags.num_bags(), skip_row, out.data(), arg.data()),
+                    pos);
+          EXPECT_TRUE(same_bits(out, before));
+          EXPECT_TRUE(same_ints(arg, before_arg)) << "arg";
+        }
+      }
+    }
+  }
+}
+
+TEST_P(bag_max_f32_test, MinusOneWithoutPaddingIsOutOfRange) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(8500 + dim);
+  const std::vector<float> table = random_floats(rng, kRows * dim);
+  Bags bags = make_bags(rng, Layout::kMixed, kRows, std::nullopt);
+  bags.idx[5] = -1;
+  bags.idx[20] = -2;
+  const std::vector<float> before = guarded_buffer(rng, bags.num_bags() * dim);
+  const std::vector<std::int32_t> before_arg = guarded_args(rng, bags.num_bags() * dim);
+  for (const auto& impl : kBagMaxImpls) {
+    SCOPED_TRACE(impl.name);
+    std::vector<float> out = before;
+    std::vector<std::int32_t> arg = before_arg;
+    EXPECT_EQ(impl.fn(table.data(), kRows, dim, bags.idx.data(), bags.n(), bags.offsets.data(), bags.num_bags(), -1,
+                      out.data(), arg.data()),
+              5u);
+    EXPECT_TRUE(same_bits(out, before));
+    EXPECT_TRUE(same_ints(arg, before_arg)) << "arg";
+  }
+}
+
+// semantics.md §2.9: max gives [[0,0],[7,8],[0,0],[9,10],[0,0]]; arg holds positions.
+TEST(bag_max_f32_reference, GoldenExample) {
+  const std::int32_t idx[] = {3, 1, 1, 1, 4, 0};
+  const std::int32_t offsets[] = {0, 0, 3, 3, 6, 6};
+  std::vector<float> out(10, -7.0f);
+  std::vector<std::int32_t> arg(10, 99);
+  ASSERT_EQ(emb::ref::bag_max_f32(kW.data(), 5, 2, idx, 6, offsets, 5, -1, out.data(), arg.data()), 6u);
+  EXPECT_EQ(out, (std::vector<float>{0, 0, 7, 8, 0, 0, 9, 10, 0, 0}));
+  EXPECT_EQ(arg, (std::vector<std::int32_t>{-1, -1, 0, 0, -1, -1, 4, 4, -1, -1}));
+}
+
+// semantics.md §2.8: rows [1,5],[1,5],[0,7], bag [1,0,2]: column 0 ties between positions 0
+// and 1 (position 0 wins), column 1 goes to position 2.
+TEST(bag_max_f32_reference, TieGoesToTheFirstPosition) {
+  const float table[] = {1, 5, 1, 5, 0, 7};
+  const std::int32_t idx[] = {1, 0, 2};
+  const std::int32_t offsets[] = {0, 3};
+  float out[2] = {-7, -7};
+  std::int32_t arg[2] = {99, 99};
+  ASSERT_EQ(emb::ref::bag_max_f32(table, 3, 2, idx, 3, offsets, 1, -1, out, arg), 3u);
+  EXPECT_EQ(out[0], 1.0f);
+  EXPECT_EQ(out[1], 7.0f);
+  EXPECT_EQ(arg[0], 0);
+  EXPECT_EQ(arg[1], 2);
+}
+
+// semantics.md §2.7 (max, padding_idx 1) and §2.4 (an empty bag is zeros even over negative rows).
+TEST(bag_max_f32_reference, PaddingAndEmptyBags) {
+  const std::int32_t idx[] = {1, 2, 1, 1, 3, 1, 4};
+  const std::int32_t offsets[] = {0, 3, 4, 4, 7};
+  std::vector<float> out(8, -7.0f);
+  std::vector<std::int32_t> arg(8, 99);
+  ASSERT_EQ(emb::ref::bag_max_f32(kW.data(), 5, 2, idx, 7, offsets, 4, 1, out.data(), arg.data()), 7u);
+  EXPECT_EQ(out, (std::vector<float>{5, 6, 0, 0, 0, 0, 9, 10}));
+  EXPECT_EQ(arg, (std::vector<std::int32_t>{1, 1, -1, -1, -1, -1, 6, 6}));
+
+  std::vector<float> minus_w(kW.size());
+  for (std::size_t i = 0; i < kW.size(); ++i) minus_w[i] = -kW[i];
+  const std::int32_t one[] = {2};
+  const std::int32_t two_bags[] = {0, 0, 1};
+  std::vector<float> out2(4, -7.0f);
+  std::vector<std::int32_t> arg2(4, 99);
+  ASSERT_EQ(emb::ref::bag_max_f32(minus_w.data(), 5, 2, one, 1, two_bags, 2, -1, out2.data(), arg2.data()), 1u);
+  EXPECT_EQ(out2, (std::vector<float>{0, 0, -5, -6}));
+  EXPECT_EQ(arg2, (std::vector<std::int32_t>{-1, -1, 0, 0}));
+}
+
+// ---------------------------------------------------------------------------------------
+// bag_sum_backward_f32
+
+using BagSumBackwardFn = decltype(&emb::ref::bag_sum_backward_f32);
+const Impl<BagSumBackwardFn> kBagSumBackwardImpls[] = {{"ref", emb::ref::bag_sum_backward_f32},
+                                                       {"simd128", emb::simd128::bag_sum_backward_f32}};
+
+class bag_sum_backward_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// The header's contract, written out, applied to a copy of dst (guard included).
+std::vector<float> model_bag_sum_backward(const std::vector<float>& grad, std::size_t dim, const Bags& bags,
+                                          const float* factor, std::vector<float> dst) {
+  for (std::size_t b = 0; b < bags.num_bags(); ++b) {
+    for (std::int32_t j = bags.offsets[b]; j < bags.offsets[b + 1]; ++j) {
+      if (bags.idx[j] == emb::kSkipRow) continue;
+      const float f = factor ? factor[j] : 1.0f;
+      float* d = &dst[static_cast<std::size_t>(bags.idx[j]) * dim];
+      for (std::size_t c = 0; c < dim; ++c) d[c] += f * grad[b * dim + c];
+    }
+  }
+  return dst;
+}
+
+TEST_P(bag_sum_backward_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9000 + dim);
+  for (Layout layout : kLayouts) {
+    const Bags bags = make_bags(rng, layout, kRows, emb::kSkipRow);
+    const std::vector<float> grad = random_floats(rng, bags.num_bags() * dim);
+    const std::vector<float> factor = random_floats(rng, bags.n());
+    for (bool with_factor : {false, true}) {
+      SCOPED_TRACE(layout_name(layout) + (with_factor ? ", per-entry factor" : ", no factor"));
+      const float* factor_ptr = with_factor ? factor.data() : nullptr;
+      const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+      std::vector<float> want = before, got = before;
+
+      ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad.data(), dim, bags.offsets.data(), bags.num_bags(),
+                                               bags.idx.data(), bags.n(), factor_ptr, want.data(), kRows),
+                bags.n());
+      ASSERT_EQ(emb::simd128::bag_sum_backward_f32(grad.data(), dim, bags.offsets.data(), bags.num_bags(),
+                                                   bags.idx.data(), bags.n(), factor_ptr, got.data(), kRows),
+                bags.n());
+
+      EXPECT_TRUE(same_bits(got, want));
+      EXPECT_TRUE(guard_intact(got));
+      EXPECT_TRUE(same_bits(want, model_bag_sum_backward(grad, dim, bags, factor_ptr, before)))
+          << "the reference against the header's contract";
+    }
+  }
+}
+
+TEST_P(bag_sum_backward_f32_test, BadOffsetsReturnKBadOffsetsAndWriteNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9100 + dim);
+  const Bags bags = offsets_test_bags(rng, kRows);
+  const std::vector<float> grad = random_floats(rng, bags.num_bags() * dim);
+  const std::vector<float> factor = random_floats(rng, bags.n());
+  for (const auto& [what, offsets] : bad_offsets(bags.offsets)) {
+    const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+    for (const auto& impl : kBagSumBackwardImpls) {
+      for (const float* factor_ptr : {static_cast<const float*>(nullptr), factor.data()}) {
+        SCOPED_TRACE(std::string(impl.name) + ": " + what + (factor_ptr ? ", per-entry factor" : ", no factor"));
+        std::vector<float> dst = before;
+        EXPECT_EQ(impl.fn(grad.data(), dim, offsets.data(), bags.num_bags(), bags.idx.data(), bags.n(), factor_ptr,
+                          dst.data(), kRows),
+                  emb::kBadOffsets);
+        EXPECT_TRUE(same_bits(dst, before));
+      }
+    }
+  }
+  const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+  for (const auto& impl : kBagSumBackwardImpls) {
+    SCOPED_TRACE(std::string(impl.name) + ": no bags over " + std::to_string(bags.n()) + " entries");
+    std::vector<float> dst = before;
+    EXPECT_EQ(impl.fn(grad.data(), dim, bags.offsets.data(), 0, bags.idx.data(), bags.n(), nullptr, dst.data(), kRows),
+              emb::kBadOffsets);
+    EXPECT_TRUE(same_bits(dst, before));
+  }
+}
+
+TEST_P(bag_sum_backward_f32_test, BadSlotReturnsPositionAndWritesNothing) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9200 + dim);
+  const Bags good = make_bags(rng, Layout::kMixed, kRows, emb::kSkipRow);
+  const std::vector<float> grad = random_floats(rng, good.num_bags() * dim);
+  const std::vector<float> factor = random_floats(rng, good.n());
+  for (std::int32_t bad : {-2, static_cast<std::int32_t>(kRows), kInt32Max, kInt32Min}) {
+    for (std::size_t pos : bad_positions(good, emb::kSkipRow)) {
+      Bags bags = good;
+      bags.idx[pos] = bad;
+      const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+      for (const auto& impl : kBagSumBackwardImpls) {
+        for (const float* factor_ptr : {static_cast<const float*>(nullptr), factor.data()}) {
+          SCOPED_TRACE(std::string(impl.name) + ": slot " + std::to_string(bad) + " at " + std::to_string(pos) +
+                       (factor_ptr ? ", per-entry factor" : ", no factor"));
+          std::vector<float> dst = before;
+          EXPECT_EQ(impl.fn(grad.data(), dim, bags.offsets.data(), bags.num_bags(), bags.idx.data(), bags.n(),
+                            factor_ptr, dst.data(), kRows),
+                    pos);
+          EXPECT_TRUE(same_bits(dst, before));
+        }
+      }
+    }
+  }
+}
+
+TEST_P(bag_sum_backward_f32_test, ReturnsFirstOfSeveralBadPositions) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9300 + dim);
+  Bags bags = make_bags(rng, Layout::kMixed, kRows, emb::kSkipRow);
+  bags.idx[4] = -2;
+  bags.idx[9] = static_cast<std::int32_t>(kRows);
+  const std::vector<float> grad = random_floats(rng, bags.num_bags() * dim);
+  const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+  for (const auto& impl : kBagSumBackwardImpls) {
+    SCOPED_TRACE(impl.name);
+    std::vector<float> dst = before;
+    EXPECT_EQ(impl.fn(grad.data(), dim, bags.offsets.data(), bags.num_bags(), bags.idx.data(), bags.n(), nullptr,
+                      dst.data(), kRows),
+              4u);
+    EXPECT_TRUE(same_bits(dst, before));
+  }
+}
+
+// semantics.md §2.9: grad_out [[99,99],[1,2],[99,99],[3,4],[99,99]] gives dW
+// [[3,4],[5,8],[0,0],[1,2],[3,4]] for sum, and that / 3 for mean (factor 1/3 per entry).
+TEST(bag_sum_backward_f32_reference, GoldenExample) {
+  const float grad[] = {99, 99, 1, 2, 99, 99, 3, 4, 99, 99};
+  const std::int32_t slots[] = {3, 1, 1, 1, 4, 0};
+  const std::int32_t offsets[] = {0, 0, 3, 3, 6, 6};
+  std::vector<float> dst(10, 0.0f);
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 5, slots, 6, nullptr, dst.data(), 5), 6u);
+  EXPECT_EQ(dst, (std::vector<float>{3, 4, 5, 8, 0, 0, 1, 2, 3, 4}));
+
+  const float third[] = {1.0f / 3, 1.0f / 3, 1.0f / 3, 1.0f / 3, 1.0f / 3, 1.0f / 3};
+  std::vector<float> mean(10, 0.0f);
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 5, slots, 6, third, mean.data(), 5), 6u);
+  const float want[] = {3, 4, 5, 8, 0, 0, 1, 2, 3, 4};
+  for (std::size_t i = 0; i < 10; ++i) EXPECT_FLOAT_EQ(mean[i], want[i] / 3) << i;
+
+  // It accumulates into dst.
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 5, slots, 6, nullptr, dst.data(), 5), 6u);
+  EXPECT_EQ(dst, (std::vector<float>{6, 8, 10, 16, 0, 0, 2, 4, 6, 8}));
+}
+
+// semantics.md §2.6: per_sample_weights [1,2,0.5,-1,3,0], offsets [0,2] (+ 6), g [[1,1],[1,-1]]
+// gives dW [[0,0],[1.5,2.5],[0,0],[1,1],[3,-3]].
+TEST(bag_sum_backward_f32_reference, PerSampleWeights) {
+  const float grad[] = {1, 1, 1, -1};
+  const std::int32_t slots[] = {3, 1, 1, 1, 4, 0};
+  const std::int32_t offsets[] = {0, 2, 6};
+  const float factor[] = {1, 2, 0.5f, -1, 3, 0};
+  std::vector<float> dst(10, 0.0f);
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 2, slots, 6, factor, dst.data(), 5), 6u);
+  EXPECT_EQ(dst, (std::vector<float>{0, 0, 1.5f, 2.5f, 0, 0, 1, 1, 3, -3}));
+}
+
+// semantics.md §2.7: padding entries (slot kSkipRow) get no gradient; out.sum() gives ones for
+// sum, and 1/n_b per entry (n_b without padding) for mean.
+TEST(bag_sum_backward_f32_reference, PaddingSlots) {
+  const float grad[] = {1, 1, 1, 1, 1, 1, 1, 1};
+  const std::int32_t slots[] = {-1, 2, -1, -1, 3, -1, 4};
+  const std::int32_t offsets[] = {0, 3, 4, 4, 7};
+  std::vector<float> dst(10, 0.0f);
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 4, slots, 7, nullptr, dst.data(), 5), 7u);
+  EXPECT_EQ(dst, (std::vector<float>{0, 0, 0, 0, 1, 1, 1, 1, 1, 1}));
+  const float factor[] = {1, 1, 1, 1, 0.5f, 0.5f, 0.5f};
+  std::vector<float> mean(10, 0.0f);
+  ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 4, slots, 7, factor, mean.data(), 5), 7u);
+  EXPECT_EQ(mean, (std::vector<float>{0, 0, 0, 0, 1, 1, 0.5f, 0.5f, 0.5f, 0.5f}));
 }
 
 }  // namespace
