@@ -163,7 +163,7 @@ function outOfRange(indices, value, i, rows) {
 // Converts user indices into something that can be written to wasm memory as int32.
 // Plain numbers are range-checked here (an int32 write would wrap them); typed arrays are
 // range-checked by the core, which reports the first bad position.
-function readIndices(indices, rows) {
+function readIndices(indices, rows, original = indices) {
   if (indices instanceof Int32Array) return { n: indices.length, int32: indices, at: (i) => indices[i] };
   if (indices instanceof Uint32Array) {
     const view = new Int32Array(indices.buffer, indices.byteOffset, indices.length); // >= 2^31 turn negative: out of range
@@ -180,17 +180,18 @@ function readIndices(indices, rows) {
     return { n: int32.length, int32, at: (i) => indices[i] };
   }
   if (Array.isArray(indices)) {
-    const flat = indices.some(Array.isArray) ? indices.flat(Infinity) : indices;
-    const int32 = new Int32Array(flat.length);
-    for (let i = 0; i < flat.length; ++i) {
-      const v = flat[i];
+    // Flat arrays are the common case: flatten only once a nested array shows up.
+    const int32 = new Int32Array(indices.length);
+    for (let i = 0; i < indices.length; ++i) {
+      const v = indices[i];
+      if (Array.isArray(v)) return readIndices(indices.flat(Infinity), rows, original);
       if (!Number.isInteger(v)) {
-        throw new TypeError(`index ${describe(v)} at ${positionOf(indices, i)} is not an integer`);
+        throw new TypeError(`index ${describe(v)} at ${positionOf(original, i)} is not an integer`);
       }
-      if (v < 0 || v >= rows) throw outOfRange(indices, v, i, rows);
+      if (v < 0 || v >= rows) throw outOfRange(original, v, i, rows);
       int32[i] = v;
     }
-    return { n: int32.length, int32, at: (i) => flat[i] };
+    return { n: int32.length, int32, at: (i) => indices[i] };
   }
   throw new TypeError(
     `indices must be an array of integers (nested arrays allowed), an Int32Array, a Uint32Array or a BigInt64Array, got ${describe(indices)}`,
@@ -577,6 +578,7 @@ export class EmbeddingBag extends Table {
   constructor(numEmbeddings, embeddingDim, options = {}, pretrained = undefined) {
     checkOptions(options, pretrained?.[kPretrained] ? BAG_OPTIONS.filter((k) => k !== 'seed') : BAG_OPTIONS, 'EmbeddingBag options');
     const { mode = 'mean', includeLastOffset = false, ...tableOptions } = options;
+    if (typeof mode !== 'string') throw new TypeError(`mode must be a string ('sum', 'mean' or 'max'), got ${describe(mode)}`);
     if (!Object.hasOwn(BAG_MODES, mode)) throw new RangeError(`mode must be 'sum', 'mean' or 'max', got ${describe(mode)}`);
     checkBoolean(includeLastOffset, 'includeLastOffset');
     if (mode === 'max' && tableOptions.scaleGradByFreq === true) {
