@@ -27,9 +27,15 @@ done
 
 # dist/: the npm package's files (copied only when changed, to keep timestamps meaningful).
 if [ -f build/wasm/embedding.js ]; then
+  # Both builds ship with one JS glue: it must not differ but for the .wasm file's name.
+  if ! sed 's/embedding-scalar\.wasm/embedding.wasm/g' build/wasm/embedding-scalar.js | cmp -s - build/wasm/embedding.js; then
+    echo "build.sh: the SIMD and scalar builds' JS glue differ; they can no longer share embedding.js" >&2
+    exit 1
+  fi
   mkdir -p dist
-  for f in build/wasm/embedding.js build/wasm/embedding.wasm build/wasm/embedding-scalar.js \
-           build/wasm/embedding-scalar.wasm bindings/js/index.js bindings/js/index.d.ts; do
+  rm -f dist/embedding-scalar.js
+  for f in build/wasm/embedding.js build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm \
+           bindings/js/index.js bindings/js/index.d.ts; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done
 fi

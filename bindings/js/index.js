@@ -6,10 +6,8 @@ export const version = '0.1.0';
 const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
 ]);
-const BUILDS = {
-  simd: { glue: './embedding.js', wasm: 'embedding.wasm' },
-  scalar: { glue: './embedding-scalar.js', wasm: 'embedding-scalar.wasm' },
-};
+// The two builds share one JS glue (scripts/build.sh checks that their glue is the same).
+const WASM_FILES = { simd: 'embedding.wasm', scalar: 'embedding-scalar.wasm' };
 const isNode = typeof process !== 'undefined' && process.versions != null && process.versions.node != null;
 
 let active = null; // the Runtime that new objects use
@@ -58,11 +56,12 @@ export function memoryUsage() {
 }
 
 async function loadRuntime(build, wasm) {
-  const { default: createModule } = await import(BUILDS[build].glue);
+  const { default: createModule } = await import('./embedding.js');
   const moduleArgs = {};
   if (wasm === undefined) {
-    if (isNode) moduleArgs.wasmBinary = await readFileURL(new URL(BUILDS[build].wasm, import.meta.url));
-    // In a browser the glue fetches the .wasm next to itself (import.meta.url).
+    const url = new URL(WASM_FILES[build], import.meta.url);
+    if (isNode) moduleArgs.wasmBinary = await readFileURL(url);
+    else moduleArgs.locateFile = () => url.href;
   } else if (wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm)) {
     moduleArgs.wasmBinary = wasm instanceof ArrayBuffer ? new Uint8Array(wasm) : new Uint8Array(wasm.buffer, wasm.byteOffset, wasm.byteLength);
   } else if (typeof wasm === 'string' || wasm instanceof URL) {
