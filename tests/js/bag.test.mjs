@@ -12,11 +12,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Embedding, EmbeddingBag } from 'wasm-embedding';
+import { BUILDS, f32, where, assertBitEqual, assertClose, assertRowsExactlyZero } from './helpers.mjs';
 
 const fixtures = JSON.parse(
   readFileSync(new URL('../fixtures/bag_optim.json', import.meta.url), 'utf8'));
-
-const BUILDS = [{ label: 'simd', simd: true }, { label: 'scalar', simd: false }];
 
 // PyTorch's CPU bag kernels may fuse multiply-adds and multiply by 1/n for the mean.
 const OUT_TOL = { abs: 1e-6, rel: 1e-6 };
@@ -26,67 +25,6 @@ const RENORM_TOL = { abs: 1e-6, rel: 1e-6 };
 const PSW_GRAD_TOL = { abs: 1e-5, rel: 1e-5 };
 
 // ------------------------------------------------------------------------------ helpers
-// Fixture floats are the shortest decimals of float32 values: Float32Array gives the exact bits.
-const f32 = (a) => Float32Array.from(a.flat(Infinity));
-
-function hex(x) {
-  const u = new Uint32Array(new Float32Array([x]).buffer)[0];
-  return '0x' + u.toString(16).padStart(8, '0');
-}
-
-function where(i, dim) {
-  return dim ? `index ${i} (row ${Math.floor(i / dim)}, col ${i % dim})` : `index ${i}`;
-}
-
-function checkShape(actual, expected, label) {
-  assert.ok(actual instanceof Float32Array,
-    `${label}: expected a Float32Array, got ${Object.prototype.toString.call(actual)}`);
-  assert.equal(actual.length, expected.length,
-    `${label}: length ${actual.length}, expected ${expected.length}`);
-}
-
-/** Bit-for-bit equality of two Float32Arrays; reports the first mismatch. */
-function assertBitEqual(actual, expected, label, dim) {
-  checkShape(actual, expected, label);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) {
-      assert.fail(`${label}: first bit mismatch at ${where(i, dim)}: actual ${actual[i]} ` +
-        `(${hex(actual[i])}), expected ${expected[i]} (${hex(expected[i])})`);
-    }
-  }
-}
-
-/** |actual - expected| <= abs + rel * |expected| elementwise (NaN never passes). */
-function assertClose(actual, expected, { abs, rel }, label, dim) {
-  checkShape(actual, expected, label);
-  let bad = 0;
-  let first = -1;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) {
-      if (first < 0) first = i;
-      bad++;
-    }
-  }
-  if (first >= 0) {
-    const a = actual[first];
-    const e = expected[first];
-    assert.fail(`${label}: ${bad} of ${actual.length} values outside abs ${abs} + rel ${rel}; ` +
-      `first at ${where(first, dim)}: actual ${a}, expected ${e}, diff ${a - e}`);
-  }
-}
-
-function assertRowsExactlyZero(grad, rows, dim, label) {
-  for (const r of rows) {
-    for (let j = 0; j < dim; j++) {
-      const v = grad[r * dim + j];
-      if (v !== 0) assert.fail(`${label}: row ${r} col ${j} is ${v}, expected exactly 0`);
-    }
-  }
-}
 
 /** The fixture's options with JSON's "Infinity" string mapped back to Infinity. */
 function bagOptions(c) {

@@ -9,11 +9,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from 'wasm-embedding';
+import { BUILDS, f32, assertBitEqual, assertClose } from './helpers.mjs';
 
 const fixtures = JSON.parse(
   readFileSync(new URL('../fixtures/bag_optim.json', import.meta.url), 'utf8'));
 
-const BUILDS = [{ label: 'simd', simd: true }, { label: 'scalar', simd: false }];
 const OPTIMIZERS = { SGD, Adagrad, SparseAdam, RowwiseAdagrad };
 
 const STEP_TOL = { abs: 1e-5, rel: 1e-5 };       // per step, a few steps
@@ -21,60 +21,6 @@ const LONG_TOL = { abs: 2e-5, rel: 2e-5 };       // 200 steps (lazy catch-up in 
 const ROWWISE_TOL = { abs: 1e-5, rel: 1e-5 };    // float32 library vs float64 reference
 
 // ------------------------------------------------------------------------------ helpers
-// Fixture floats are the shortest decimals of float32 values: Float32Array gives the exact bits.
-const f32 = (a) => Float32Array.from(a.flat(Infinity));
-
-function hex(x) {
-  const u = new Uint32Array(new Float32Array([x]).buffer)[0];
-  return '0x' + u.toString(16).padStart(8, '0');
-}
-
-function where(i, dim) {
-  return dim ? `index ${i} (row ${Math.floor(i / dim)}, col ${i % dim})` : `index ${i}`;
-}
-
-function checkShape(actual, expected, label) {
-  assert.ok(actual instanceof Float32Array,
-    `${label}: expected a Float32Array, got ${Object.prototype.toString.call(actual)}`);
-  assert.equal(actual.length, expected.length,
-    `${label}: length ${actual.length}, expected ${expected.length}`);
-}
-
-/** Bit-for-bit equality of two Float32Arrays; reports the first mismatch. */
-function assertBitEqual(actual, expected, label, dim) {
-  checkShape(actual, expected, label);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const e = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== e[i]) {
-      assert.fail(`${label}: first bit mismatch at ${where(i, dim)}: actual ${actual[i]} ` +
-        `(${hex(actual[i])}), expected ${expected[i]} (${hex(expected[i])})`);
-    }
-  }
-}
-
-/** |actual - expected| <= abs + rel * |expected| elementwise (NaN never passes). */
-function assertClose(actual, expected, { abs, rel }, label, dim) {
-  assert.equal(actual.length, expected.length, `${label}: length ${actual.length}, expected ${expected.length}`);
-  let bad = 0;
-  let first = -1;
-  let worst = 0;
-  for (let i = 0; i < actual.length; i++) {
-    const a = actual[i];
-    const e = expected[i];
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) {
-      if (first < 0) first = i;
-      bad++;
-      worst = Math.max(worst, Math.abs(a - e));
-    }
-  }
-  if (first >= 0) {
-    const a = actual[first];
-    const e = expected[first];
-    assert.fail(`${label}: ${bad} of ${actual.length} values outside abs ${abs} + rel ${rel} ` +
-      `(worst diff ${worst}); first at ${where(first, dim)}: actual ${a}, expected ${e}, diff ${a - e}`);
-  }
-}
 
 function embeddingOf(c) {
   return Embedding.fromPretrained(f32(c.weight), { embeddingDim: c.embeddingDim, freeze: false, ...c.options });
