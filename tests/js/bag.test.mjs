@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Embedding, EmbeddingBag } from 'wasm-embedding';
-import { BUILDS, f32, where, assertBitEqual, assertClose, assertRowsExactlyZero } from './helpers.mjs';
+import { BUILDS, pretrainedOptions, f32, where, assertBitEqual, assertClose, assertRowsExactlyZero } from './helpers.mjs';
 
 const fixtures = JSON.parse(
   readFileSync(new URL('../fixtures/bag_optim.json', import.meta.url), 'utf8'));
@@ -26,17 +26,8 @@ const PSW_GRAD_TOL = { abs: 1e-5, rel: 1e-5 };
 
 // ------------------------------------------------------------------------------ helpers
 
-/** The fixture's options with JSON's "Infinity" string mapped back to Infinity. */
-function bagOptions(c) {
-  const o = { embeddingDim: c.embeddingDim, freeze: false };
-  for (const [k, v] of Object.entries(c.options)) {
-    o[k] = k === 'normType' && v === 'Infinity' ? Infinity : v;
-  }
-  return o;
-}
-
 function make(c) {
-  const bag = EmbeddingBag.fromPretrained(f32(c.weight), bagOptions(c));
+  const bag = EmbeddingBag.fromPretrained(f32(c.weight), pretrainedOptions(c));
   assert.equal(bag.numEmbeddings, c.numEmbeddings, 'numEmbeddings');
   assert.equal(bag.embeddingDim, c.embeddingDim, 'embeddingDim');
   assert.equal(bag.mode, c.options.mode, 'mode');

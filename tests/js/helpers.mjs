@@ -7,6 +7,15 @@ export const BUILDS = [{ label: 'simd', simd: true }, { label: 'scalar', simd: f
 // Fixture floats are float32 values (or their shortest decimals): Float32Array gives the exact bits.
 export const f32 = (a) => Float32Array.from(a.flat(Infinity));
 
+/** A fixture case's options for fromPretrained, with JSON's "Infinity" string mapped back. */
+export function pretrainedOptions(c) {
+  const o = { embeddingDim: c.embeddingDim, freeze: false };
+  for (const [k, v] of Object.entries(c.options)) {
+    o[k] = k === 'normType' && v === 'Infinity' ? Infinity : v;
+  }
+  return o;
+}
+
 export function hex(x) {
   const u = new Uint32Array(new Float32Array([x]).buffer)[0];
   return '0x' + u.toString(16).padStart(8, '0');

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Embedding, SGD } from 'wasm-embedding';
-import { BUILDS, f32, checkShape, assertBitEqual, assertClose, assertRowsExactlyZero } from './helpers.mjs';
+import { BUILDS, pretrainedOptions, f32, checkShape, assertBitEqual, assertClose, assertRowsExactlyZero } from './helpers.mjs';
 
 const fixtures = JSON.parse(
   readFileSync(new URL('../fixtures/pytorch.json', import.meta.url), 'utf8'));
@@ -31,17 +31,8 @@ function assertRowsUnchanged(weight, initial, rows, dim, label) {
   }
 }
 
-/** The fixture's options with JSON's "Infinity" string mapped back to Infinity. */
-function embeddingOptions(c) {
-  const o = { embeddingDim: c.embeddingDim, freeze: false };
-  for (const [k, v] of Object.entries(c.options)) {
-    o[k] = k === 'normType' && v === 'Infinity' ? Infinity : v;
-  }
-  return o;
-}
-
 function make(c) {
-  const emb = Embedding.fromPretrained(f32(c.weight), embeddingOptions(c));
+  const emb = Embedding.fromPretrained(f32(c.weight), pretrainedOptions(c));
   assert.equal(emb.numEmbeddings, c.numEmbeddings, 'numEmbeddings');
   assert.equal(emb.embeddingDim, c.embeddingDim, 'embeddingDim');
   return emb;
