@@ -4,21 +4,22 @@
 #include <memory>
 #include <vector>
 
+#include "optim/lazy_state.h"
+
 namespace emb {
 namespace {
 
-class AdagradState final : public OptimizerState {
+class AdagradState final : public LazyState {
  public:
   AdagradState(std::uint32_t owner, const Embedding& t, const AdagradOptions& o)
-      : OptimizerState(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
+      : LazyState(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
 
   void step(Embedding& t, const AdagradOptions& o) {
     if (!(o == o_)) {
       catch_up_all(t);  // owed steps keep the options they were taken with
       o_ = o;
     }
-    if (o_.weight_decay == 0.0f) row_step_.clear();
-    else if (row_step_.empty()) row_step_.assign(t.rows(), step_);  // every row is current
+    track_rows(t, o_.weight_decay != 0.0f);  // without weight decay, untouched rows do not move
     ++step_;
     const SparseGrad& g = t.grad();
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
@@ -29,16 +30,6 @@ class AdagradState final : public OptimizerState {
       }
       apply(t, r, g.values.data() + k * t.dim(), step_);
     }
-  }
-
-  void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) override {
-    if (row_step_.empty()) return;
-    for (std::size_t i = 0; i < n; ++i) settle(t, static_cast<std::size_t>(rows[i]), step_);
-  }
-
-  void catch_up_all(Embedding& t) override {
-    if (row_step_.empty()) return;
-    for (std::size_t r = 0; r < t.rows(); ++r) settle(t, r, step_);
   }
 
  private:
@@ -58,16 +49,14 @@ class AdagradState final : public OptimizerState {
     }
   }
 
-  // Replays on row r the zero-gradient steps it owes, up to and including `target`.
-  void settle(Embedding& t, std::size_t r, std::int64_t target) {
+  // No closed form: the owed steps are replayed.
+  void settle(Embedding& t, std::size_t r, std::int64_t target) override {
     for (std::int64_t step = row_step_[r] + 1; step <= target; ++step) apply(t, r, nullptr, step);
     row_step_[r] = target;
   }
 
   AdagradOptions o_;
-  std::int64_t step_ = 0;
-  std::vector<float> sum_;              // rows x dim accumulators
-  std::vector<std::int64_t> row_step_;  // per row, the last step it has taken (weight decay only)
+  std::vector<float> sum_;  // rows x dim accumulators
 };
 
 class RowwiseAdagradState final : public OptimizerState {

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/active.h"
+#include "optim/lazy_state.h"
 
 namespace emb {
 namespace {
@@ -23,9 +24,9 @@ Mat2 power(Mat2 m, std::int64_t k) {
   return result;
 }
 
-class SgdState final : public OptimizerState {
+class SgdState final : public LazyState {
  public:
-  SgdState(std::uint32_t owner, const SgdOptions& o) : OptimizerState(owner), o_(o) {}
+  SgdState(std::uint32_t owner, const SgdOptions& o) : LazyState(owner), o_(o) {}
 
   void step(Embedding& t, const SgdOptions& o) {
     if (!(o == o_)) {
@@ -34,8 +35,7 @@ class SgdState final : public OptimizerState {
     }
     const std::size_t rows = t.rows(), dim = t.dim();
     const bool lazy = o_.momentum != 0.0f || o_.weight_decay != 0.0f;
-    if (!lazy) row_step_.clear();
-    else if (row_step_.empty()) row_step_.assign(rows, step_);  // every row is current
+    track_rows(t, lazy);
     if (o_.momentum != 0.0f && buffer_step_ == 0) {
       buffer_step_ = step_ + 1;  // torch creates the buffer (buf = d_p) on its first momentum step
       buffer_.assign(rows * dim, 0.0f);
@@ -54,16 +54,6 @@ class SgdState final : public OptimizerState {
       apply(t, r, g.values.data() + k * dim, step_ == buffer_step_);
       row_step_[r] = step_;
     }
-  }
-
-  void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) override {
-    if (row_step_.empty()) return;
-    for (std::size_t i = 0; i < n; ++i) settle(t, static_cast<std::size_t>(rows[i]), step_);
-  }
-
-  void catch_up_all(Embedding& t) override {
-    if (row_step_.empty()) return;
-    for (std::size_t r = 0; r < t.rows(); ++r) settle(t, r, step_);
   }
 
  private:
@@ -86,8 +76,8 @@ class SgdState final : public OptimizerState {
     }
   }
 
-  // Applies to row r the zero-gradient steps it owes, up to and including step `target`.
-  void settle(Embedding& t, std::size_t r, std::int64_t target) {
+  // The owed steps form a linear recurrence: taken in closed form.
+  void settle(Embedding& t, std::size_t r, std::int64_t target) override {
     std::int64_t done = row_step_[r];
     if (done >= target) return;
     if (o_.momentum != 0.0f && done + 1 == buffer_step_) {
@@ -114,10 +104,8 @@ class SgdState final : public OptimizerState {
   }
 
   SgdOptions o_;
-  std::int64_t step_ = 0;         // steps taken
   std::int64_t buffer_step_ = 0;  // the step that created the momentum buffer (0: none yet)
   std::vector<float> buffer_;     // rows x dim momentum buffer
-  std::vector<std::int64_t> row_step_;  // per row, the last step it has taken (lazy mode only)
 };
 
 }  // namespace
