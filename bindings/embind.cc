@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "embedding/embedding.h"
+#include "kernels/active.h"
 #include "optim/adagrad.h"
 #include "optim/sgd.h"
 #include "optim/sparse_adam.h"
@@ -21,6 +22,15 @@ T* ptr(std::uintptr_t address) {
 // Statuses: -1 success, -2 bad offsets, else the position of the first out-of-range index.
 int forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
   return static_cast<int>(e.forward(ptr<const std::int32_t>(idx), n, ptr<float>(out)));
+}
+int prepare_lookup(Embedding& e, std::uintptr_t idx, std::size_t n) {
+  return static_cast<int>(e.prepare_lookup(ptr<const std::int32_t>(idx), n));
+}
+// Gathers rows already prepared by prepare_lookup (the kernel still checks every index).
+int gather(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
+  const std::size_t done = emb::kernels::gather_f32(e.weight(), e.rows(), e.dim(), ptr<const std::int32_t>(idx), n,
+                                                    ptr<float>(out));
+  return done == n ? -1 : static_cast<int>(done);
 }
 int backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t grad_out) {
   return static_cast<int>(e.backward(ptr<const std::int32_t>(idx), n, ptr<const float>(grad_out)));
@@ -82,6 +92,8 @@ EMSCRIPTEN_BINDINGS(wasm_embedding) {
       .function("setOptions", &set_options)
       .function("weightPtr", &weight_ptr)
       .function("forward", &forward)
+      .function("prepareLookup", &prepare_lookup)
+      .function("gather", &gather)
       .function("backward", &backward)
       .function("bagForward", &bag_forward)
       .function("bagBackward", &bag_backward)

@@ -217,6 +217,7 @@ const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, 
 const kPretrained = Symbol('pretrained weights');
 const leakGuard = new FinalizationRegistry((handle) => handle.delete());
 const TABLE_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
+const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out piece: stays in L2 between gather and copy
 
 function randomSeed() {
   if (globalThis.crypto?.getRandomValues) {
@@ -426,13 +427,20 @@ export class Embedding extends Table {
     if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
       throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
     }
-    const idxPtr = scratch(rt, 4 * (idx.n + size));
+    // Gather in pieces of about 64 KB, each copied out while it is still in cache.
+    const dim = this.embeddingDim;
+    const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
+    const idxPtr = scratch(rt, 4 * (idx.n + piece * dim));
     const outPtr = idxPtr + 4 * idx.n;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
-    const bad = handle.forward(idxPtr, idx.n, outPtr);
+    const bad = handle.prepareLookup(idxPtr, idx.n);
     if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
     const result = out ?? new Float32Array(size);
-    result.set(rt.m.HEAPF32.subarray(outPtr >>> 2, (outPtr >>> 2) + size));
+    for (let start = 0; start < idx.n; start += piece) {
+      const count = Math.min(piece, idx.n - start);
+      handle.gather(idxPtr + 4 * start, count, outPtr);
+      result.set(rt.m.HEAPF32.subarray(outPtr >>> 2, (outPtr >>> 2) + count * dim), start * dim);
+    }
     return result;
   }
 

@@ -7,10 +7,8 @@ namespace emb {
 std::int64_t Embedding::bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
                                     std::size_t num_bags, BagMode mode, const float* psw, float* out) {
   if (!offsets_valid(offsets, num_bags, n)) return kBadOffsetsStatus;
-  const std::size_t bad = first_out_of_range(idx, n, rows_);
-  if (bad != n) return static_cast<std::int64_t>(bad);
-  catch_up(idx, n);
-  renorm_looked_up(idx, n);
+  const std::int64_t status = prepare_lookup(idx, n);
+  if (status != kOk) return status;
   if (mode == BagMode::kMax) {
     bag_arg_.resize(num_bags * dim_);
     kernels::bag_max_f32(weight_, rows_, dim_, idx, n, offsets, num_bags, padding_idx, out, bag_arg_.data());

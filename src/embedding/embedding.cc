@@ -66,13 +66,18 @@ void Embedding::renorm_looked_up(const std::int32_t* idx, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) seen[idx[i]] = -1;
 }
 
-std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
+std::int64_t Embedding::prepare_lookup(const std::int32_t* idx, std::size_t n) {
   const std::size_t bad = first_out_of_range(idx, n, rows_);
   if (bad != n) return static_cast<std::int64_t>(bad);
   catch_up(idx, n);
   renorm_looked_up(idx, n);
-  kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
   return kOk;
+}
+
+std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
+  const std::int64_t status = prepare_lookup(idx, n);
+  if (status == kOk) kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
+  return status;
 }
 
 std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {

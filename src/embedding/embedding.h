@@ -50,10 +50,13 @@ class Embedding {
   double norm_type = 2.0;
   bool scale_grad_by_freq = false;
 
-  // Brings the looked-up rows up to date, renormalises them (if max_norm is set), then
-  // out[i*dim : (i+1)*dim] = weight[idx[i]] for i in [0, n). Returns kOk or the first
-  // out-of-range position (nothing changed then).
+  // prepare_lookup(idx, n), then out[i*dim : (i+1)*dim] = weight[idx[i]] for i in [0, n).
+  // Returns kOk or the first out-of-range position (nothing changed then).
   std::int64_t forward(const std::int32_t* idx, std::size_t n, float* out);
+  // What a lookup of idx[0 : n) does before reading rows: checks every index, brings the rows
+  // up to date with their optimizer, renormalises them (if max_norm is set). Returns kOk or
+  // the first out-of-range position (nothing changed then). Lets a caller gather in pieces.
+  std::int64_t prepare_lookup(const std::int32_t* idx, std::size_t n);
 
   // Accumulates d(loss)/d(weight) for the lookups idx[0 : n) with output gradient
   // grad_out[0 : n*dim). Padding lookups contribute nothing. Returns as forward.
