@@ -215,6 +215,8 @@ function readFloats(values, expected, name) {
 
 const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, for subclasses and optimizers
 const kPretrained = Symbol('pretrained weights');
+const kCopyRows = Symbol('copy rows in JS');
+const kStepped = Symbol('stepped by an optimizer');
 const leakGuard = new FinalizationRegistry((handle) => handle.delete());
 const TABLE_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
 const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out piece: stays in L2 between gather and copy
@@ -238,6 +240,8 @@ export class Table {
   #normType;
   #scaleGradByFreq;
   #requiresGrad = true;
+  #weightAt; // HEAPF32 index of the table (fixed: the table is never reallocated)
+  #stepped = false; // an optimizer stepped it since its last full catch-up: rows may owe updates
 
   constructor(numEmbeddings, embeddingDim, options, allowed, pretrained) {
     const rt = requireRuntime();
@@ -274,6 +278,7 @@ export class Table {
     this.#maxNorm = maxNorm;
     this.#normType = normType;
     this.#scaleGradByFreq = scaleGradByFreq;
+    this.#weightAt = handle.weightPtr() >>> 2;
     handle.setOptions(this.#paddingIdx ?? -1, maxNorm !== null, maxNorm ?? 0, normType, scaleGradByFreq);
     leakGuard.register(this, handle, this);
     if (isPretrained) rt.m.HEAPF32.set(pretrained[kPretrained], handle.weightPtr() >>> 2);
@@ -324,6 +329,30 @@ export class Table {
   }
 
   /** The live wasm table and its runtime; throws once disposed. */
+  /**
+   * Copies rows int32[0 : n) into result straight from the table, without calling into wasm,
+   * when nothing has to happen first (no maxNorm renormalisation, no optimizer updates owed).
+   * Checks every index before copying. Returns false (doing nothing) when it cannot.
+   */
+  [kCopyRows](int32, n, result) {
+    if (this.#maxNorm !== null || this.#stepped) return false;
+    const rows = this.#rows;
+    for (let i = 0; i < n; ++i) if (!(int32[i] >= 0 && int32[i] < rows)) return false;
+    const { rt } = this[kCore];
+    const heap = rt.m.HEAPF32;
+    const dim = this.#dim;
+    for (let i = 0; i < n; ++i) {
+      const at = this.#weightAt + int32[i] * dim;
+      result.set(heap.subarray(at, at + dim), i * dim);
+    }
+    return true;
+  }
+
+  /** Called by optimizers as they step the table. */
+  [kStepped]() {
+    this.#stepped = true;
+  }
+
   get [kCore]() {
     if (this.#handle === null) throw new Error(`${this.constructor.name} has been disposed`);
     return { rt: this.#rt, handle: this.#handle };
@@ -377,6 +406,7 @@ export class Table {
   get weight() {
     const { rt, handle } = this[kCore];
     handle.catchUpAll();
+    this.#stepped = false;
     const at = handle.weightPtr() >>> 2;
     return rt.m.HEAPF32.slice(at, at + this.#rows * this.#dim);
   }
@@ -389,6 +419,7 @@ export class Table {
       throw new TypeError(`setWeight expects ${this.#rows * this.#dim} values (${this.#rows} x ${this.#dim}), got ${weights.length}`);
     }
     handle.catchUpAll(); // settle optimizer state (momentum buffers) as of the old weights
+    this.#stepped = false;
     rt.m.HEAPF32.set(weights, handle.weightPtr() >>> 2);
   }
 
@@ -427,15 +458,18 @@ export class Embedding extends Table {
     if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
       throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
     }
-    // Gather in pieces of about 64 KB, each copied out while it is still in cache.
     const dim = this.embeddingDim;
+    const result = out ?? new Float32Array(size);
+    // A few rows, or wide rows in moderate numbers: one copy per row in JS beats a call into
+    // wasm plus a second copy (measured with bench/forward.mjs).
+    if ((idx.n <= 2 || (dim >= 256 && idx.n <= 1024)) && this[kCopyRows](idx.int32, idx.n, result)) return result;
+    // Gather in pieces of about 64 KB, each copied out while it is still in cache.
     const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
     const idxPtr = scratch(rt, 4 * (idx.n + piece * dim));
     const outPtr = idxPtr + 4 * idx.n;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     const bad = handle.prepareLookup(idxPtr, idx.n);
     if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
-    const result = out ?? new Float32Array(size);
     for (let start = 0; start < idx.n; start += piece) {
       const count = Math.min(piece, idx.n - start);
       handle.gather(idxPtr + 4 * start, count, outPtr);
@@ -752,7 +786,9 @@ export class Optimizer {
     if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
     const cores = this.#params.map((p) => p[kCore]); // all live, or throw before any update
     cores.forEach(({ rt, handle }, i) => {
-      if (this.#params[i].requiresGrad) this.stepTable(rt.m, handle, this.#id);
+      if (!this.#params[i].requiresGrad) return;
+      this.#params[i][kStepped]();
+      this.stepTable(rt.m, handle, this.#id);
     });
   }
 

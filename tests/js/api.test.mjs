@@ -222,3 +222,27 @@ test('Batch: bad n or indices throw before anything changes; views are fresh aft
   assert.throws(() => batch.forward(1), { message: 'Embedding has been disposed' });
   batch.dispose();
 });
+
+test('lookups of rows that owe lazy optimizer updates see them, on every forward path', () => {
+  for (const dim of [4, 300]) {
+    const emb = new Embedding(20, dim, { seed: 8 });
+    const twin = new Embedding(20, dim, { seed: 8 });
+    const opts = { lr: 0.1, momentum: 0.9, weightDecay: 0.05 };
+    const [opt, twinOpt] = [new SGD([emb], opts), new SGD([twin], opts)];
+    for (let step = 0; step < 3; ++step) {
+      for (const [e, o] of [[emb, opt], [twin, twinOpt]]) {
+        e.backward([1], new Float32Array(dim).fill(1));
+        o.step();
+        o.zeroGrad();
+      }
+    }
+    // Row 5 never had a gradient but owes three steps of decay and momentum.
+    const viaLookup = emb.lookup(5);
+    const viaForward = emb.forward([5, 6, 7]);
+    const settled = twin.weight; // settles every row
+    assert.deepEqual(viaLookup, settled.subarray(5 * dim, 6 * dim));
+    assert.deepEqual(viaForward, settled.subarray(5 * dim, 8 * dim));
+    assert.notDeepEqual(viaLookup, new Embedding(20, dim, { seed: 8 }).lookup(5), 'the row did move');
+    for (const x of [emb, twin, opt, twinOpt]) x.dispose();
+  }
+});
