@@ -12,19 +12,25 @@ struct SplitMix64 {
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return z ^ (z >> 31);
   }
-  // Uniform in (0, 1]: 53 random bits, never 0 so that log() stays finite.
-  double uniform() { return (static_cast<double>(next() >> 11) + 1.0) * 0x1.0p-53; }
+  // Uniform in [-1, 1): 53 random bits.
+  double symmetric() { return static_cast<double>(next() >> 11) * 0x1.0p-52 - 1.0; }
 };
 }  // namespace
 
 void fill_normal(float* values, std::size_t count, std::uint64_t seed) {
   SplitMix64 rng{seed};
-  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  // Marsaglia's polar method: two normals per accepted point of the unit disc, with no
+  // sin/cos (whose argument reduction alone would add kilobytes to the wasm).
   for (std::size_t i = 0; i < count; i += 2) {
-    const double radius = std::sqrt(-2.0 * std::log(rng.uniform()));
-    const double angle = kTwoPi * rng.uniform();
-    values[i] = static_cast<float>(radius * std::cos(angle));
-    if (i + 1 < count) values[i + 1] = static_cast<float>(radius * std::sin(angle));
+    double u, v, s;
+    do {
+      u = rng.symmetric();
+      v = rng.symmetric();
+      s = u * u + v * v;
+    } while (s >= 1.0 || s == 0.0);
+    const double factor = std::sqrt(-2.0 * std::log(s) / s);
+    values[i] = static_cast<float>(u * factor);
+    if (i + 1 < count) values[i + 1] = static_cast<float>(v * factor);
   }
 }
 }  // namespace emb

@@ -5,6 +5,6 @@
 
 namespace emb {
 // Fills values[0 : count) with independent N(0, 1) draws from a generator seeded by `seed`
-// (SplitMix64 bits, Box-Muller in double precision, rounded to float once).
+// (SplitMix64 bits, Marsaglia's polar method in double precision, rounded to float once).
 void fill_normal(float* values, std::size_t count, std::uint64_t seed);
 }  // namespace emb
