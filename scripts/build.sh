@@ -34,8 +34,16 @@ if [ -f build/wasm/embedding.js ]; then
   fi
   mkdir -p dist
   rm -f dist/embedding-scalar.js
-  for f in build/wasm/embedding.js build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm \
-           bindings/js/index.js bindings/js/index.d.ts; do
+  for f in build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm bindings/js/index.d.ts; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
+  done
+  # The JS ships minified (names kept: error messages use class names), with a source map.
+  esbuild=node_modules/.bin/esbuild
+  [ -x "$esbuild" ] || { echo "build.sh: $esbuild is missing: run scripts/bootstrap.sh (npm test and npm start do)" >&2; exit 1; }
+  for f in build/wasm/embedding.js bindings/js/index.js; do
+    out=dist/$(basename "$f")
+    if [ ! -f "$out" ] || [ "$f" -nt "$out" ]; then
+      "$esbuild" "$f" --minify --keep-names --format=esm --sourcemap --log-level=warning --outfile="$out"
+    fi
   done
 fi
