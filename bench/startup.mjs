@@ -1,0 +1,37 @@
+// init() to ready for one contender, in this fresh process: from before importing the library to
+// the moment it can run a lookup (module load, wasm compile and instantiate, backend setup);
+// importMs: the part spent importing the JavaScript.
+//   node bench/startup.mjs --contender ours
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { childArgs, report, NODE_MODULES, BUILD } from './lib/common.mjs';
+
+const STARTUPS = {
+  ours: async (mark) => { const { init } = await import('wasm-embedding'); mark(); await init({ simd: true }); },
+  oursScalar: async (mark) => { const { init } = await import('wasm-embedding'); mark(); await init({ simd: false }); },
+  tfjsWasm: async (mark) => {
+    const tf = await import('@tensorflow/tfjs-core');
+    const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+    mark();
+    setWasmPaths(fileURLToPath(new URL('@tensorflow/tfjs-backend-wasm/dist/', NODE_MODULES)));
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    await tf.setBackend('wasm');
+    await tf.ready();
+  },
+  // onnxruntime-web loads and instantiates its wasm with the first session: a 4 x 4 Gather model.
+  ort: async (mark) => {
+    const ort = await import('onnxruntime-web');
+    mark();
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.wasmPaths = fileURLToPath(new URL('onnxruntime-web/dist/', NODE_MODULES));
+    const { gatherModel } = await import('./lib/onnx.mjs');
+    await ort.InferenceSession.create(gatherModel(new Float32Array(16), 4, 4), { executionProviders: ['wasm'] });
+  },
+  bare: async (mark) => { mark(); await WebAssembly.instantiate(readFileSync(new URL('bare.wasm', BUILD)), {}); },
+};
+
+const { contender } = childArgs({ contender: 'ours' });
+const t0 = performance.now();
+let imported = 0;
+await STARTUPS[contender](() => { imported = performance.now() - t0; });
+report({ kind: 'startup', contender, ms: performance.now() - t0, importMs: imported });
