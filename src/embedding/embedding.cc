@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 
 #include "embedding/normal_init.h"
@@ -14,11 +15,15 @@ namespace emb {
 Embedding::~Embedding() { std::free(weight_); }
 
 bool Embedding::allocate(std::size_t rows, std::size_t dim) {
-  // rows * dim may overflow a 32-bit size_t; calloc checks the byte count itself and returns
-  // nullptr (rather than aborting) when wasm memory cannot grow enough.
-  if (dim != 0 && rows > SIZE_MAX / dim) return false;
-  float* w = static_cast<float*>(std::calloc(rows * dim > 0 ? rows * dim : 1, sizeof(float)));
+  // rows * dim * 4 may overflow a 32-bit size_t. aligned_alloc returns nullptr (rather than
+  // aborting) when wasm memory cannot grow enough. Rows start on cache lines: SIMD loads of a
+  // row then never straddle one more line than they must.
+  constexpr std::size_t kAlign = 64;
+  if (dim != 0 && rows > (SIZE_MAX - kAlign) / sizeof(float) / dim) return false;
+  const std::size_t bytes = (rows * dim * sizeof(float) + kAlign - 1) / kAlign * kAlign;
+  float* w = static_cast<float*>(std::aligned_alloc(kAlign, bytes > 0 ? bytes : kAlign));
   if (w == nullptr) return false;
+  std::memset(w, 0, bytes);
   std::free(weight_);
   weight_ = w;
   rows_ = rows;
