@@ -88,7 +88,11 @@ std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* o
 std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   const std::size_t bad = first_out_of_range(idx, n, rows_);
   if (bad != n) return bad;
-  std::vector<std::int32_t>& slot_of_row = slot_map();
+  // With no gradient rows yet (the usual zeroGrad-backward-step loop), this call's gradient
+  // becomes the whole gradient: slot it straight into the gradient's own row map.
+  direct_gradient_ = grad_.rows.empty();
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  std::vector<std::int32_t>& slot_of_row = direct_gradient_ ? grad_slot_of_row_ : slot_map();
   call_rows_.clear();
   counts_.clear();
   targets_.resize(n);
@@ -108,15 +112,21 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
     ++counts_[s];
     targets_[i] = s;
   }
-  for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
+  if (!direct_gradient_)
+    for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
   // This call's gradient, coalesced: torch computes it from zero, then adds it to .grad.
   call_values_.assign(call_rows_.size() * dim_, 0.0f);
   return n;
 }
 
 void Embedding::end_gradient() {
+  grad_.present = true;
+  if (direct_gradient_) {
+    grad_.rows.swap(call_rows_);
+    grad_.values.swap(call_values_);
+    return;
+  }
   // Append rows seen for the first time, then add this call's rows into theirs.
-  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);
   targets_.resize(call_rows_.size());
   for (std::size_t s = 0; s < call_rows_.size(); ++s) {
     std::int32_t& g = grad_slot_of_row_[call_rows_[s]];
@@ -129,7 +139,6 @@ void Embedding::end_gradient() {
   grad_.values.resize(grad_.rows.size() * dim_, 0.0f);
   kernels::scatter_add_f32(call_values_.data(), call_rows_.size(), dim_, targets_.data(), 1.0f, nullptr,
                            grad_.values.data(), grad_.rows.size());
-  grad_.present = true;
 }
 
 std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const float* grad_out) {

@@ -106,6 +106,7 @@ class Embedding {
   std::size_t begin_gradient(const std::int32_t* idx, std::size_t n);
   // Adds call_values_ (this call's gradient) into the accumulated gradient.
   void end_gradient();
+  bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
   // Renormalises each distinct row of idx[0 : n) once, if max_norm is set.
   void renorm_looked_up(const std::int32_t* idx, std::size_t n);
   std::vector<std::int32_t>& slot_map();
