@@ -72,7 +72,7 @@ async function loadRuntime(build, wasm) {
     throw new TypeError(`init: wasm must be a URL, a path or the module's bytes, got ${describe(wasm)}`);
   }
   const m = await createModule(moduleArgs);
-  return { m, simd: build === 'simd', scratchPtr: 0, scratchBytes: 0 };
+  return { m, simd: build === 'simd', scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 };
 }
 
 async function readFileURL(url) {
@@ -86,17 +86,24 @@ function requireRuntime() {
   return active;
 }
 
-// One reusable region of wasm memory for inputs and outputs, grown when a call needs more.
-// It may move and memory may grow: callers read rt.m.HEAP* only after this returns.
+// Allocates wasm memory starting on a 64-byte cache line (SIMD rows then never straddle one
+// line more than they must). Returns { raw, at }: free raw, use at; at is 0 when out of memory.
+function allocAligned(m, bytes) {
+  const raw = bytes <= 2 ** 32 - 4096 - 64 ? m._malloc(bytes + 64) >>> 0 : 0; // beyond: _malloc's size would wrap
+  return { raw, at: raw && alignUp(raw) };
+}
+const alignUp = (bytes) => Math.ceil(bytes / 64) * 64;
+
+// One reusable region of wasm memory for inputs and outputs, grown when a call needs more; it
+// starts on a cache line. It may move and memory may grow: callers read rt.m.HEAP* only after
+// this returns.
 function scratch(rt, bytes) {
   if (bytes > rt.scratchBytes) {
-    const limit = 2 ** 32 - 4096; // wasm32: a size beyond this would wrap in _malloc
-    if (bytes > limit) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);
-    if (rt.scratchPtr) rt.m._free(rt.scratchPtr);
-    const size = Math.min(Math.max(bytes, 2 * rt.scratchBytes, 4096), limit);
-    rt.scratchPtr = rt.m._malloc(size) >>> 0;
-    rt.scratchBytes = rt.scratchPtr ? size : 0;
-    if (!rt.scratchPtr) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);
+    const size = Math.max(bytes, 2 * rt.scratchBytes, 4096);
+    if (rt.scratchRaw) rt.m._free(rt.scratchRaw);
+    const { raw, at } = allocAligned(rt.m, size);
+    Object.assign(rt, { scratchRaw: raw, scratchPtr: at, scratchBytes: raw ? size : 0 });
+    if (!raw) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);
   }
   return rt.scratchPtr;
 }
@@ -465,8 +472,8 @@ export class Embedding extends Table {
     if ((idx.n <= 2 || (dim >= 256 && idx.n <= 1024)) && this[kCopyRows](idx.int32, idx.n, result)) return result;
     // Gather in pieces of about 64 KB, each copied out while it is still in cache.
     const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
-    const idxPtr = scratch(rt, 4 * (idx.n + piece * dim));
-    const outPtr = idxPtr + 4 * idx.n;
+    const outPtr = scratch(rt, 4 * (piece * dim + idx.n));
+    const idxPtr = outPtr + 4 * piece * dim;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     const bad = handle.prepareLookup(idxPtr, idx.n);
     if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
@@ -500,8 +507,8 @@ export class Embedding extends Table {
     const idx = readIndices(indices, this.numEmbeddings);
     const size = idx.n * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');
-    const idxPtr = scratch(rt, 4 * (idx.n + size));
-    const gradPtr = idxPtr + 4 * idx.n;
+    const gradPtr = scratch(rt, 4 * (size + idx.n));
+    const idxPtr = gradPtr + 4 * size;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     rt.m.HEAPF32.set(grad, gradPtr >>> 2);
     const bad = handle.backward(idxPtr, idx.n, gradPtr);
@@ -518,7 +525,8 @@ export class Embedding extends Table {
 export class Batch {
   #table;
   #rt;
-  #ptr;
+  #raw; // what malloc returned (0 once disposed)
+  #at; // where the output, gradOutput and indices regions start
   #capacity;
   #buffer = null; // the wasm memory buffer the views below were made on
   #views;
@@ -528,27 +536,30 @@ export class Batch {
     if (!(table instanceof Embedding)) throw new TypeError(`Batch: table must be an Embedding, got ${describe(table)}`);
     checkSize(capacity, 'capacity');
     const { rt } = table[kCore];
-    const bytes = 4 * capacity * (1 + 2 * table.embeddingDim);
-    const ptr = bytes <= 2 ** 32 - 4096 ? rt.m._malloc(Math.max(bytes, 4)) >>> 0 : 0;
-    if (!ptr) throw new RangeError(`wasm-embedding: out of memory allocating a batch of ${bytes} bytes`);
+    // output, gradOutput, indices: each on a cache line.
+    const rowsBytes = alignUp(4 * capacity * table.embeddingDim);
+    const bytes = 2 * rowsBytes + 4 * capacity;
+    const { raw, at } = allocAligned(rt.m, bytes);
+    if (!raw) throw new RangeError(`wasm-embedding: out of memory allocating a batch of ${bytes} bytes`);
     this.#table = table;
     this.#rt = rt;
-    this.#ptr = ptr;
+    this.#raw = raw;
+    this.#at = { output: at, gradOutput: at + rowsBytes, indices: at + 2 * rowsBytes };
     this.#capacity = capacity;
-    leakGuard.register(this, { delete: () => rt.m._free(ptr) }, this);
+    leakGuard.register(this, { delete: () => rt.m._free(raw) }, this);
   }
 
   #current() {
-    if (this.#ptr === 0) throw new Error('Batch has been disposed');
+    if (this.#raw === 0) throw new Error('Batch has been disposed');
     const buffer = this.#rt.m.HEAPU8.buffer;
     if (buffer !== this.#buffer) {
       const n = this.#capacity;
       const size = n * this.#table.embeddingDim;
       this.#buffer = buffer;
       this.#views = {
-        indices: new Int32Array(buffer, this.#ptr, n),
-        output: new Float32Array(buffer, this.#ptr + 4 * n, size),
-        gradOutput: new Float32Array(buffer, this.#ptr + 4 * (n + size), size),
+        indices: new Int32Array(buffer, this.#at.indices, n),
+        output: new Float32Array(buffer, this.#at.output, size),
+        gradOutput: new Float32Array(buffer, this.#at.gradOutput, size),
       };
     }
     return this.#views;
@@ -578,7 +589,7 @@ export class Batch {
   forward(n = this.#capacity) {
     const { handle } = this.#table[kCore];
     const count = this.#count(n);
-    this.#check(handle.forward(this.#ptr, count, this.#ptr + 4 * this.#capacity));
+    this.#check(handle.forward(this.#at.indices, count, this.#at.output));
     return this.output.subarray(0, count * this.#table.embeddingDim);
   }
 
@@ -587,16 +598,15 @@ export class Batch {
     const { handle } = this.#table[kCore];
     if (!this.#table.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
     const count = this.#count(n);
-    const gradAt = this.#ptr + 4 * (this.#capacity + this.#capacity * this.#table.embeddingDim);
-    this.#check(handle.backward(this.#ptr, count, gradAt));
+    this.#check(handle.backward(this.#at.indices, count, this.#at.gradOutput));
   }
 
   /** Frees the batch's wasm memory. Idempotent; later use throws. */
   dispose() {
-    if (this.#ptr === 0) return;
+    if (this.#raw === 0) return;
     leakGuard.unregister(this);
-    this.#rt.m._free(this.#ptr);
-    this.#ptr = 0;
+    this.#rt.m._free(this.#raw);
+    this.#raw = 0;
     this.#buffer = null;
     this.#views = null;
   }
