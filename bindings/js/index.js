@@ -253,6 +253,7 @@ export class Table {
   constructor(numEmbeddings, embeddingDim, options, allowed, pretrained) {
     const rt = requireRuntime();
     const name = new.target.name;
+    if (new.target === Table) throw new TypeError('Table is the shared base class: create an Embedding or an EmbeddingBag');
     checkSize(numEmbeddings, 'numEmbeddings');
     checkSize(embeddingDim, 'embeddingDim');
     const isPretrained = pretrained?.[kPretrained] !== undefined;
@@ -288,7 +289,7 @@ export class Table {
     this.#weightAt = handle.weightPtr() >>> 2;
     handle.setOptions(this.#paddingIdx ?? -1, maxNorm !== null, maxNorm ?? 0, normType, scaleGradByFreq);
     leakGuard.register(this, handle, this);
-    if (isPretrained) rt.m.HEAPF32.set(pretrained[kPretrained], handle.weightPtr() >>> 2);
+    if (isPretrained) rt.m.HEAPF32.set(pretrained[kPretrained], this.#weightAt);
     else handle.initNormal(seed ?? randomSeed());
   }
 
@@ -299,6 +300,7 @@ export class Table {
    */
   static fromPretrained(weights, options = {}) {
     requireRuntime();
+    if (this === Table) throw new TypeError('Table is the shared base class: use Embedding.fromPretrained or EmbeddingBag.fromPretrained');
     checkOptions(options, ['embeddingDim', 'freeze', ...this.optionNames.filter((k) => k !== 'seed')], 'fromPretrained options');
     const { embeddingDim, freeze = true, ...rest } = options;
     checkBoolean(freeze, 'freeze');
@@ -414,8 +416,7 @@ export class Table {
     const { rt, handle } = this[kCore];
     handle.catchUpAll();
     this.#stepped = false;
-    const at = handle.weightPtr() >>> 2;
-    return rt.m.HEAPF32.slice(at, at + this.#rows * this.#dim);
+    return rt.m.HEAPF32.slice(this.#weightAt, this.#weightAt + this.#rows * this.#dim);
   }
 
   /** Replaces the whole table. @param {Float32Array} weights row-major, numEmbeddings * embeddingDim values */
@@ -427,7 +428,7 @@ export class Table {
     }
     handle.catchUpAll(); // settle optimizer state (momentum buffers) as of the old weights
     this.#stepped = false;
-    rt.m.HEAPF32.set(weights, handle.weightPtr() >>> 2);
+    rt.m.HEAPF32.set(weights, this.#weightAt);
   }
 
   /** Frees the table's wasm memory (and its optimizer state). Idempotent; any later use throws. */

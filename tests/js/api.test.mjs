@@ -1,7 +1,7 @@
 // The API of shared/API.md as users call it: names, defaults, shapes, ownership.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, Embedding, SGD, version } from 'wasm-embedding';
+import { init, Embedding, SGD, Table, version } from 'wasm-embedding';
 
 const info = await init();
 
@@ -245,4 +245,12 @@ test('lookups of rows that owe lazy optimizer updates see them, on every forward
     assert.notDeepEqual(viaLookup, new Embedding(20, dim, { seed: 8 }).lookup(5), 'the row did move');
     for (const x of [emb, twin, opt, twinOpt]) x.dispose();
   }
+});
+
+test('Table is the shared base class, not a table of its own', () => {
+  assert.throws(() => new Table(2, 2, {}), { name: 'TypeError', message: /create an Embedding or an EmbeddingBag/ });
+  assert.throws(() => Table.fromPretrained([[1]]), { name: 'TypeError', message: /use Embedding.fromPretrained/ });
+  const emb = new Embedding(2, 2);
+  assert.ok(emb instanceof Table);
+  emb.dispose();
 });
