@@ -774,6 +774,7 @@ export class Optimizer {
   constructor(params, options, allowed) {
     requireRuntime();
     const name = new.target.name;
+    if (new.target === Optimizer) throw new TypeError('Optimizer is the shared base class: create an SGD, Adagrad, SparseAdam or RowwiseAdagrad');
     if (!Array.isArray(params) || params.length === 0) {
       throw new TypeError(`${name}: params must be a non-empty array of Embedding or EmbeddingBag, got ${describe(params)}`);
     }

@@ -1,7 +1,7 @@
 // The API of shared/API.md as users call it: names, defaults, shapes, ownership.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, Embedding, SGD, Table, version } from 'wasm-embedding';
+import { init, Embedding, SGD, Table, Optimizer, version } from 'wasm-embedding';
 
 const info = await init();
 
@@ -252,5 +252,7 @@ test('Table is the shared base class, not a table of its own', () => {
   assert.throws(() => Table.fromPretrained([[1]]), { name: 'TypeError', message: /use Embedding.fromPretrained/ });
   const emb = new Embedding(2, 2);
   assert.ok(emb instanceof Table);
+  assert.throws(() => new Optimizer([emb], {}), { name: 'TypeError', message: /create an SGD/ });
+  assert.ok(new SGD([emb], { lr: 1 }) instanceof Optimizer);
   emb.dispose();
 });
