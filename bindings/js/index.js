@@ -166,14 +166,15 @@ function outOfRange(indices, value, i, rows) {
   return new RangeError(`index ${value} at ${positionOf(indices, i)} is out of range (valid indices: ${valid})`);
 }
 
-// Converts user indices into something that can be written to wasm memory as int32.
+// Converts user indices into { n, int32 (to write to wasm memory), values (the user's values,
+// flattened, for messages) }.
 // Plain numbers are range-checked here (an int32 write would wrap them); typed arrays are
 // range-checked by the core, which reports the first bad position.
 function readIndices(indices, rows, original = indices) {
-  if (indices instanceof Int32Array) return { n: indices.length, int32: indices, at: (i) => indices[i] };
+  if (indices instanceof Int32Array) return { n: indices.length, int32: indices, values: indices };
   if (indices instanceof Uint32Array) {
     const view = new Int32Array(indices.buffer, indices.byteOffset, indices.length); // >= 2^31 turn negative: out of range
-    return { n: indices.length, int32: view, at: (i) => indices[i] };
+    return { n: indices.length, int32: view, values: indices };
   }
   if (typeof BigInt64Array !== 'undefined' && indices instanceof BigInt64Array) {
     const int32 = new Int32Array(indices.length);
@@ -183,7 +184,7 @@ function readIndices(indices, rows, original = indices) {
       if (v < 0n || v >= limit) throw outOfRange(indices, v, i, rows);
       int32[i] = Number(v);
     }
-    return { n: int32.length, int32, at: (i) => indices[i] };
+    return { n: int32.length, int32, values: indices };
   }
   if (Array.isArray(indices)) {
     // Flat arrays are the common case: flatten only once a nested array shows up.
@@ -197,7 +198,7 @@ function readIndices(indices, rows, original = indices) {
       if (v < 0 || v >= rows) throw outOfRange(original, v, i, rows);
       int32[i] = v;
     }
-    return { n: int32.length, int32, at: (i) => indices[i] };
+    return { n: int32.length, int32, values: indices };
   }
   throw new TypeError(
     `indices must be an array of integers (nested arrays allowed), an Int32Array, a Uint32Array or a BigInt64Array, got ${describe(indices)}`,
@@ -238,8 +239,6 @@ function randomSeed() {
 
 // What Embedding and EmbeddingBag share: the wasm table, its options, its gradient, ownership.
 export class Table {
-  #rt;
-  #handle;
   #rows;
   #dim;
   #paddingIdx;
@@ -249,6 +248,7 @@ export class Table {
   #requiresGrad = true;
   #weightAt; // HEAPF32 index of the table (fixed: the table is never reallocated)
   #stepped = false; // an optimizer stepped it since its last full catch-up: rows may owe updates
+  #core = null; // { rt, handle }: the runtime and the wasm table, while live
 
   constructor(numEmbeddings, embeddingDim, options, allowed, pretrained) {
     const rt = requireRuntime();
@@ -278,8 +278,7 @@ export class Table {
       handle.delete();
       throw new RangeError(`wasm-embedding: out of memory for a ${numEmbeddings} x ${embeddingDim} table (${numEmbeddings * embeddingDim * 4} bytes)`);
     }
-    this.#rt = rt;
-    this.#handle = handle;
+    this.#core = { rt, handle };
     this.#rows = numEmbeddings;
     this.#dim = embeddingDim;
     this.#paddingIdx = paddingIdx === null ? null : paddingIdx < 0 ? paddingIdx + numEmbeddings : paddingIdx;
@@ -347,8 +346,7 @@ export class Table {
     if (this.#maxNorm !== null || this.#stepped) return false;
     const rows = this.#rows;
     for (let i = 0; i < n; ++i) if (!(int32[i] >= 0 && int32[i] < rows)) return false;
-    const { rt } = this[kCore];
-    const heap = rt.m.HEAPF32;
+    const heap = this.#core.rt.m.HEAPF32;
     const dim = this.#dim;
     for (let i = 0; i < n; ++i) {
       const at = this.#weightAt + int32[i] * dim;
@@ -363,8 +361,8 @@ export class Table {
   }
 
   get [kCore]() {
-    if (this.#handle === null) throw new Error(`${this.constructor.name} has been disposed`);
-    return { rt: this.#rt, handle: this.#handle };
+    if (this.#core === null) throw new Error(`${this.constructor.name} has been disposed`);
+    return this.#core;
   }
 
   get numEmbeddings() { return this.#rows; }
@@ -380,7 +378,7 @@ export class Table {
     this.#requiresGrad = value;
   }
   /** True once dispose() has run. */
-  get disposed() { return this.#handle === null; }
+  get disposed() { return this.#core === null; }
 
   /** The accumulated gradient: sorted unique rows and their values, or null before any backward(). */
   get grad() {
@@ -433,10 +431,10 @@ export class Table {
 
   /** Frees the table's wasm memory (and its optimizer state). Idempotent; any later use throws. */
   dispose() {
-    if (this.#handle === null) return;
+    if (this.#core === null) return;
     leakGuard.unregister(this);
-    this.#handle.delete();
-    this.#handle = null;
+    this.#core.handle.delete();
+    this.#core = null;
   }
 }
 
@@ -477,7 +475,7 @@ export class Embedding extends Table {
     const idxPtr = outPtr + 4 * piece * dim;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     const bad = handle.prepareLookup(idxPtr, idx.n);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
     for (let start = 0; start < idx.n; start += piece) {
       const count = Math.min(piece, idx.n - start);
       handle.gather(idxPtr + 4 * start, count, outPtr);
@@ -513,7 +511,7 @@ export class Embedding extends Table {
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
     rt.m.HEAPF32.set(grad, gradPtr >>> 2);
     const bad = handle.backward(idxPtr, idx.n, gradPtr);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
   }
 }
 
@@ -721,7 +719,7 @@ export class EmbeddingBag extends Table {
     rt.m.HEAP32.set(csr, csrPtr >>> 2);
     if (weights) rt.m.HEAPF32.set(weights, weightsPtr >>> 2);
     const bad = handle.bagForward(idxPtr, idx.n, csrPtr, numBags, BAG_MODES[this.#mode], weightsPtr, outPtr);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
     return rt.m.HEAPF32.slice(outPtr >>> 2, (outPtr >>> 2) + size);
   }
 
@@ -748,7 +746,7 @@ export class EmbeddingBag extends Table {
     rt.m.HEAPF32.set(grad, gradPtr >>> 2);
     if (weights) rt.m.HEAPF32.set(weights, weightsPtr >>> 2);
     const bad = handle.bagBackward(idxPtr, idx.n, csrPtr, numBags, BAG_MODES[this.#mode], weightsPtr, gradPtr, weightsGradPtr);
-    if (bad >= 0) throw outOfRange(indices, idx.at(bad), bad, this.numEmbeddings);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
     return weights ? rt.m.HEAPF32.slice(weightsGradPtr >>> 2, (weightsGradPtr >>> 2) + idx.n) : undefined;
   }
 }
