@@ -64,19 +64,22 @@ std::uintptr_t grad_values_ptr(Embedding& e) {
   return reinterpret_cast<std::uintptr_t>(e.grad().values.data());
 }
 
-void sgd_step(Embedding& e, std::uint32_t owner, float lr, float momentum, float dampening, float weight_decay,
-              bool nesterov, bool maximize) {
-  emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize});
+// The steps return false when the optimizer's state cannot be allocated (nothing changed).
+bool sgd_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float momentum, float dampening,
+              float weight_decay, bool nesterov, bool maximize) {
+  return emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize}, state_only);
 }
-void adagrad_step(Embedding& e, std::uint32_t owner, float lr, double lr_decay, float weight_decay,
+bool adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double lr_decay, float weight_decay,
                   float initial_accumulator_value, float eps) {
-  emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps});
+  return emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps}, state_only);
 }
-void sparse_adam_step(Embedding& e, std::uint32_t owner, float lr, double beta1, double beta2, float eps) {
-  emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps});
+bool sparse_adam_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double beta1, double beta2,
+                      float eps) {
+  return emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps}, state_only);
 }
-void rowwise_adagrad_step(Embedding& e, std::uint32_t owner, float lr, float eps, float weight_decay) {
-  emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay});
+bool rowwise_adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float eps,
+                          float weight_decay) {
+  return emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay}, state_only);
 }
 
 // Bytes in use by malloc: lets the tests check that create/dispose leaves the heap flat.

@@ -794,12 +794,17 @@ export class Optimizer {
   /** Updates every parameter that requires grad and has a gradient. */
   step() {
     if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
-    const cores = this.#params.map((p) => p[kCore]); // all live, or throw before any update
-    cores.forEach(({ rt, handle }, i) => {
-      if (!this.#params[i].requiresGrad) return;
-      this.#params[i][kStepped]();
-      this.stepTable(rt.m, handle, this.#id);
-    });
+    const live = this.#params.filter((p) => p.requiresGrad).map((p) => [p, p[kCore]]); // or throw first
+    // Every table's optimizer state first, so that running out of memory changes nothing.
+    for (const [p, { rt, handle }] of live) {
+      if (!this.stepTable(rt.m, handle, this.#id, true)) {
+        throw new RangeError(`${this.constructor.name}: out of memory for the optimizer state of a ${p.numEmbeddings} x ${p.embeddingDim} table`);
+      }
+    }
+    for (const [p, { rt, handle }] of live) {
+      p[kStepped]();
+      this.stepTable(rt.m, handle, this.#id, false);
+    }
   }
 
   /** Zeroes the gradient of every parameter. */
@@ -844,9 +849,9 @@ export class SGD extends Optimizer {
     this.#options = { momentum, dampening, weightDecay, nesterov, maximize };
   }
 
-  stepTable(m, handle, id) {
+  stepTable(m, handle, id, stateOnly) {
     const { momentum, dampening, weightDecay, nesterov, maximize } = this.#options;
-    m.sgdStep(handle, id, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
+    return m.sgdStep(handle, id, stateOnly, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
   }
 }
 
@@ -869,9 +874,9 @@ export class Adagrad extends Optimizer {
     this.#options = { lrDecay, weightDecay, initialAccumulatorValue, eps };
   }
 
-  stepTable(m, handle, id) {
+  stepTable(m, handle, id, stateOnly) {
     const { lrDecay, weightDecay, initialAccumulatorValue, eps } = this.#options;
-    m.adagradStep(handle, id, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    return m.adagradStep(handle, id, stateOnly, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
   }
 }
 
@@ -894,9 +899,9 @@ export class SparseAdam extends Optimizer {
     this.#options = { betas: [...betas], eps };
   }
 
-  stepTable(m, handle, id) {
+  stepTable(m, handle, id, stateOnly) {
     const { betas, eps } = this.#options;
-    m.sparseAdamStep(handle, id, this.lr, betas[0], betas[1], eps);
+    return m.sparseAdamStep(handle, id, stateOnly, this.lr, betas[0], betas[1], eps);
   }
 }
 
@@ -920,8 +925,8 @@ export class RowwiseAdagrad extends Optimizer {
     this.#options = { eps, weightDecay };
   }
 
-  stepTable(m, handle, id) {
-    m.rowwiseAdagradStep(handle, id, this.lr, this.#options.eps, this.#options.weightDecay);
+  stepTable(m, handle, id, stateOnly) {
+    return m.rowwiseAdagradStep(handle, id, stateOnly, this.lr, this.#options.eps, this.#options.weightDecay);
   }
 }
 

@@ -53,6 +53,17 @@ void Embedding::catch_up_all() {
   if (optimizer_state_) optimizer_state_->catch_up_all(*this);
 }
 
+bool Embedding::can_allocate(std::uint64_t bytes) {
+  if (bytes > SIZE_MAX - 4096) return false;
+  // Through a volatile, or the compiler may drop the malloc/free pair and assume success.
+  static void* volatile probe;
+  probe = std::malloc(static_cast<std::size_t>(bytes));
+  const bool ok = probe != nullptr || bytes == 0;
+  std::free(probe);
+  probe = nullptr;
+  return ok;
+}
+
 void Embedding::release_optimizer_state(std::uint32_t owner) {
   if (!optimizer_state_ || optimizer_state_->owner != owner) return;
   catch_up_all();

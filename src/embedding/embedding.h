@@ -84,15 +84,20 @@ class Embedding {
   const float* grad_row(std::size_t r) const;
 
   // The state of optimizer `owner` for this table, made by make() when the table holds none,
-  // or another optimizer's (whose owed updates are applied first, then dropped).
+  // or another optimizer's (whose owed updates are applied first, then dropped). A new state
+  // needs `bytes`: when wasm memory cannot provide them, returns nullptr and changes nothing
+  // (rather than letting a std::vector abort the module).
   template <typename State, typename Make>
-  State& optimizer_state(std::uint32_t owner, Make make) {
+  State* optimizer_state(std::uint32_t owner, std::uint64_t bytes, Make make) {
     if (!optimizer_state_ || optimizer_state_->owner != owner) {
+      if (!can_allocate(bytes)) return nullptr;
       catch_up_all();
       optimizer_state_ = make();
     }
-    return static_cast<State&>(*optimizer_state_);
+    return static_cast<State*>(optimizer_state_.get());
   }
+  // Whether malloc can hand out `bytes` now (it grows wasm memory if it must).
+  static bool can_allocate(std::uint64_t bytes);
   // Applies what optimizer `owner` owes and drops its state (when the optimizer is disposed).
   void release_optimizer_state(std::uint32_t owner);
   // Applies every update an optimizer owes rows idx[0 : n) (all rows), so they can be read.

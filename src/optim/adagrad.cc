@@ -88,16 +88,26 @@ class RowwiseAdagradState final : public OptimizerState {
 
 }  // namespace
 
-void adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options) {
-  if (!table.grad().present) return;
-  table.optimizer_state<AdagradState>(owner, [&] { return std::make_unique<AdagradState>(owner, table, options); })
-      .step(table, options);
+bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, bool state_only) {
+  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+  const std::uint64_t rows = table.rows(), dim = table.dim();
+  const std::uint64_t bytes = rows * dim * sizeof(float) + (options.weight_decay != 0.0f ? rows * 8 : 0);
+  AdagradState* state = table.optimizer_state<AdagradState>(
+      owner, bytes, [&] { return std::make_unique<AdagradState>(owner, table, options); });
+  if (state == nullptr) return false;
+  if (!state_only) state->step(table, options);
+  return true;
 }
 
-void rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options) {
-  if (!table.grad().present) return;
-  table.optimizer_state<RowwiseAdagradState>(owner, [&] { return std::make_unique<RowwiseAdagradState>(owner, table); })
-      .step(table, options);
+bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options,
+                          bool state_only) {
+  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+  RowwiseAdagradState* state = table.optimizer_state<RowwiseAdagradState>(
+      owner, std::uint64_t{table.rows()} * sizeof(float),
+      [&] { return std::make_unique<RowwiseAdagradState>(owner, table); });
+  if (state == nullptr) return false;
+  if (!state_only) state->step(table, options);
+  return true;
 }
 
 }  // namespace emb

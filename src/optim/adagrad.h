@@ -7,6 +7,10 @@
 
 namespace emb {
 
+// The step functions below return false, taking no step, when the optimizer's state for the
+// table cannot be allocated (wasm memory exhausted). With state_only they only make sure that
+// state exists, so a caller can check every table before stepping any.
+
 struct AdagradOptions {
   float lr = 0.01f;
   double lr_decay = 0.0;
@@ -23,7 +27,7 @@ struct AdagradOptions {
 // gradient do not move unless weight_decay is set; then each owes its steps until it is next
 // read or touched, and replays them then (no closed form: O(steps owed x dim) for that row).
 // Changing an option between steps first settles every row, O(rows x dim x steps owed).
-void adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options);
+bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, bool state_only = false);
 
 struct RowwiseAdagradOptions {
   float lr = 0.01f;
@@ -35,6 +39,6 @@ struct RowwiseAdagradOptions {
 //   g' = g + weight_decay * w;  G += mean(g'^2);  m = lr / (sqrt(G) + eps);
 //   w = (1 - m * weight_decay) * w - m * g          (= w - m * g')
 // Rows without gradient do not change (weight decay too applies to touched rows only).
-void rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options);
+bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options, bool state_only = false);
 
 }  // namespace emb

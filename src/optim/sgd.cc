@@ -110,10 +110,15 @@ class SgdState final : public LazyState {
 
 }  // namespace
 
-void sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options) {
-  if (!table.grad().present) return;
-  table.optimizer_state<SgdState>(owner, [&] { return std::make_unique<SgdState>(owner, options); })
-      .step(table, options);
+bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, bool state_only) {
+  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+  const std::uint64_t rows = table.rows(), dim = table.dim();
+  const bool lazy = options.momentum != 0.0f || options.weight_decay != 0.0f;
+  const std::uint64_t bytes = (options.momentum != 0.0f ? rows * dim * sizeof(float) : 0) + (lazy ? rows * 8 : 0);
+  SgdState* state = table.optimizer_state<SgdState>(owner, bytes, [&] { return std::make_unique<SgdState>(owner, options); });
+  if (state == nullptr) return false;
+  if (!state_only) state->step(table, options);
+  return true;
 }
 
 }  // namespace emb

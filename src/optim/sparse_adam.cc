@@ -46,10 +46,14 @@ class SparseAdamState final : public OptimizerState {
 
 }  // namespace
 
-void sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options) {
-  if (!table.grad().present) return;
-  table.optimizer_state<SparseAdamState>(owner, [&] { return std::make_unique<SparseAdamState>(owner, table); })
-      .step(table, options);
+bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, bool state_only) {
+  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+  SparseAdamState* state = table.optimizer_state<SparseAdamState>(
+      owner, 2 * std::uint64_t{table.rows()} * table.dim() * sizeof(float),
+      [&] { return std::make_unique<SparseAdamState>(owner, table); });
+  if (state == nullptr) return false;
+  if (!state_only) state->step(table, options);
+  return true;
 }
 
 }  // namespace emb

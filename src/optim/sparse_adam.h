@@ -7,6 +7,10 @@
 
 namespace emb {
 
+// The step functions below return false, taking no step, when the optimizer's state for the
+// table cannot be allocated (wasm memory exhausted). With state_only they only make sure that
+// state exists, so a caller can check every table before stepping any.
+
 struct SparseAdamOptions {
   float lr = 0.001f;
   double beta1 = 0.9;
@@ -15,6 +19,6 @@ struct SparseAdamOptions {
 };
 
 // One step of optimizer `owner`; nothing when the table has no gradient. O(rows touched x dim).
-void sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options);
+bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, bool state_only = false);
 
 }  // namespace emb

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
-import { init, Embedding, SGD, memoryUsage } from 'wasm-embedding';
+import { init, Embedding, SGD, SparseAdam, memoryUsage } from 'wasm-embedding';
 
 await init();
 v8.setFlagsFromString('--expose-gc');
@@ -73,4 +73,23 @@ test('results stay right after wasm memory grows', () => {
   assert.deepEqual(rows.subarray(3 * 7, 4 * 7), first.subarray(0, 7));
   big.dispose();
   emb.dispose();
+});
+
+test('an optimizer whose state does not fit in wasm memory throws RangeError and steps nothing', () => {
+  // 1.4 GB of table; SparseAdam needs twice that again, past wasm32's 4 GB.
+  const big = new Embedding(5_600_000, 64, { seed: 3 });
+  const small = new Embedding(10, 2, { seed: 3 });
+  big.backward([7], new Float32Array(64).fill(1));
+  small.backward([1], [1, 1]);
+  const [rowBefore, smallBefore] = [big.lookup(7), small.weight];
+  const opt = new SparseAdam([small, big], { lr: 0.1 });
+  assert.throws(() => opt.step(), { name: 'RangeError', message: /out of memory for the optimizer state of a 5600000 x 64 table/ });
+  assert.deepEqual(big.lookup(7), rowBefore);
+  assert.deepEqual(small.weight, smallBefore, 'no table was stepped, not even the one that fits');
+  big.dispose();
+  opt.dispose();
+  const rest = new SparseAdam([small], { lr: 0.1 }); // the module still works
+  rest.step();
+  assert.notDeepEqual(small.weight, smallBefore);
+  small.dispose();
 });

@@ -397,7 +397,7 @@ TEST(Sgd, PlainStepTouchesOnlyGradientRows) {
   ASSERT_EQ(table.backward(idx, 3, grad_out), -1);
   emb::SgdOptions options;
   options.lr = 0.5f;
-  emb::sgd_step(table, /*owner=*/1, options);
+  ASSERT_TRUE(emb::sgd_step(table, /*owner=*/1, options));
 
   // Row 1 has g = [-1,-2,-3], row 3 has g = [1+4, 2+5, 3+6]; the other rows keep arange(15)/4.
   EXPECT_EQ(weight_of(table), (std::vector<float>{0, 0.25f, 0.5f,                                //
@@ -416,7 +416,7 @@ TEST(Sgd, MaximizeStepsUpTheGradient) {
   emb::SgdOptions options;
   options.lr = 0.5f;
   options.maximize = true;
-  emb::sgd_step(table, /*owner=*/1, options);
+  ASSERT_TRUE(emb::sgd_step(table, /*owner=*/1, options));
   EXPECT_EQ(weight_of(table), (std::vector<float>{0, 0.25f, 0.5f, 0.75f, 1.0f + 0.5f, 1.25f - 1.0f}));
 }
 
@@ -442,7 +442,7 @@ TEST_P(SgdGoldenTest, ThreeStepsMatchTorch) {
     for (std::size_t i = 0; i < batch.size(); ++i) grad_out.insert(grad_out.end(), {1.0f, -2.0f});
     table.zero_grad();
     ASSERT_EQ(table.backward(batch.data(), batch.size(), grad_out.data()), -1);
-    emb::sgd_step(table, /*owner=*/1, golden.options);
+    ASSERT_TRUE(emb::sgd_step(table, /*owner=*/1, golden.options));
   }
   expect_near_all(weight_of(table), golden.rows, 1e-5f);
 }
@@ -508,7 +508,7 @@ TEST(LazySteps, SgdWithMomentumAndWeightDecayTouchesOnlyGradientRows) {
     for (int step = 1; step <= 30; ++step) {
       table.zero_grad();
       ASSERT_EQ(table.backward(batch.data(), batch.size(), grad_out.data()), emb::kOk);
-      emb::sgd_step(table, /*owner=*/1, o);
+      ASSERT_TRUE(emb::sgd_step(table, /*owner=*/1, o));
       std::vector<float> g(rows * dim, 0.0f);
       for (std::int32_t r : batch)
         for (std::size_t j = 0; j < dim; ++j) g[r * dim + j] += 0.5f;
@@ -537,7 +537,7 @@ TEST(LazySteps, AdagradWithWeightDecayReplaysOwedSteps) {
   for (int step = 0; step < 10; ++step) {
     table.zero_grad();
     ASSERT_EQ(table.backward(batch.data(), batch.size(), grad_out.data()), emb::kOk);
-    emb::adagrad_step(table, /*owner=*/2, o);
+    ASSERT_TRUE(emb::adagrad_step(table, /*owner=*/2, o));
   }
   EXPECT_EQ(table.weight()[rows / 2 * dim], arange(rows * dim, 1e5f)[rows / 2 * dim]);  // owed, not applied
   // Row rows/2 by hand: g = wd * p, S += g^2, p -= clr * g / (sqrt(S) + eps), 10 times.
@@ -562,10 +562,9 @@ TEST(LazySteps, ASecondOptimizerFirstSettlesTheFirstOnesDebt) {
   const std::int32_t row0 = 0;
   const std::vector<float> g = {1.0f, 1.0f};
   ASSERT_EQ(table.backward(&row0, 1, g.data()), emb::kOk);
-  emb::sgd_step(table, /*owner=*/1, decay);  // row 3 owes one step: p *= 1 - 0.1 * 0.5
+  ASSERT_TRUE(emb::sgd_step(table, /*owner=*/1, decay));  // row 3 owes one step: p *= 1 - 0.1 * 0.5
   EXPECT_EQ(table.weight()[6], 6.0f);
-  emb::sparse_adam_step(table, /*owner=*/2, {});  // another optimizer: the debt is paid first
+  ASSERT_TRUE(emb::sparse_adam_step(table, /*owner=*/2, {}));  // another optimizer: the debt is paid first
   EXPECT_FLOAT_EQ(table.weight()[6], 6.0f * 0.95f);
   EXPECT_FLOAT_EQ(table.weight()[7], 7.0f * 0.95f);
 }
-
