@@ -180,7 +180,10 @@ export interface SGDOptions {
 export abstract class Optimizer {
   /** Can be changed between steps. */
   lr: number;
-  /** Updates every parameter that requires grad and has a gradient. */
+  /**
+   * Updates every parameter that requires grad and has a gradient. Throws RangeError, having
+   * changed nothing, when the optimizer's state for a table does not fit in wasm memory.
+   */
   step(): void;
   zeroGrad(): void;
   /** Applies the updates still owed to untouched rows and frees the optimizer's state. */

@@ -791,7 +791,10 @@ export class Optimizer {
     this.#lr = value;
   }
 
-  /** Updates every parameter that requires grad and has a gradient. */
+  /**
+   * Updates every parameter that requires grad and has a gradient. Throws RangeError, having
+   * changed nothing, when the optimizer's state for a table does not fit in wasm memory.
+   */
   step() {
     if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
     const live = this.#params.filter((p) => p.requiresGrad).map((p) => [p, p[kCore]]); // or throw first
