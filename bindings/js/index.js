@@ -797,7 +797,7 @@ export class Optimizer {
    */
   step() {
     if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
-    const live = this.#params.filter((p) => p.requiresGrad).map((p) => [p, p[kCore]]); // or throw first
+    const live = this.#params.map((p) => [p, p[kCore]]).filter(([p]) => p.requiresGrad); // all live, or throw first
     // Every table's optimizer state first, so that running out of memory changes nothing.
     for (const [p, { rt, handle }] of live) {
       if (!this.stepTable(rt.m, handle, this.#id, true)) {

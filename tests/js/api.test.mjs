@@ -161,6 +161,7 @@ test('dispose frees and is idempotent; Symbol.dispose is an alias; later use thr
   assert.throws(() => new SGD([emb], { lr: 1 }), { message: /disposed/ });
   const live = new Embedding(3, 2);
   const opt = new SGD([live], { lr: 1 });
+  live.requiresGrad = false; // frozen or not, a disposed parameter is an error
   live.dispose();
   assert.throws(() => opt.step(), { message: /disposed/ });
   opt.dispose();
