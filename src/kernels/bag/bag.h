@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kernels/gather/gather.h"            // first_out_of_range
 #include "kernels/scatter_add/scatter_add.h"  // kSkipRow, first_bad_target
 
 namespace emb {
@@ -54,5 +55,13 @@ inline bool offsets_valid(const std::int32_t* offsets, std::size_t num_bags, std
   for (std::size_t b = 0; b < num_bags; ++b)
     if (offsets[b + 1] < offsets[b]) return false;
   return true;
+}
+
+// The forward kernels' checks: n when offsets and every index are valid, else kBadOffsets or
+// the first position whose index is outside [0, rows).
+inline std::size_t check_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
+                              std::size_t num_bags, std::size_t rows) {
+  if (!offsets_valid(offsets, num_bags, n)) return kBadOffsets;
+  return first_out_of_range(idx, n, rows);
 }
 }  // namespace emb

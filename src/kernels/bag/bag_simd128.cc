@@ -1,13 +1,11 @@
 #include "kernels/bag/bag.h"
-#include "kernels/gather/gather.h"
 #include "kernels/simd128.h"
 
 namespace emb::simd128 {
 std::size_t bag_sum_f32(const float* table, std::size_t rows, std::size_t dim, const std::int32_t* idx,
                         std::size_t n, const std::int32_t* offsets, std::size_t num_bags, const float* scale,
                         std::int32_t skip_row, bool mean, float* out) {
-  if (!offsets_valid(offsets, num_bags, n)) return kBadOffsets;
-  const std::size_t bad = first_out_of_range(idx, n, rows);
+  const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
   for (std::size_t b = 0; b < num_bags; ++b) {
@@ -43,8 +41,7 @@ std::size_t bag_sum_f32(const float* table, std::size_t rows, std::size_t dim, c
 std::size_t bag_max_f32(const float* table, std::size_t rows, std::size_t dim, const std::int32_t* idx,
                         std::size_t n, const std::int32_t* offsets, std::size_t num_bags, std::int32_t skip_row,
                         float* out, std::int32_t* arg) {
-  if (!offsets_valid(offsets, num_bags, n)) return kBadOffsets;
-  const std::size_t bad = first_out_of_range(idx, n, rows);
+  const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
   for (std::size_t b = 0; b < num_bags; ++b) {
