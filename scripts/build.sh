@@ -37,17 +37,20 @@ if [ -f build/wasm/embedding.js ]; then
   for f in build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm bindings/js/index.d.ts; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done
-  # The JS ships minified, with source maps. index.js keeps its identifiers: error messages use
-  # class names, and esbuild's --keep-names would wrap every closure in a call (5x slower
-  # small lookups, measured).
+  # The JS: each entry (index.js for browsers and bundlers, node.js for Node) bundled with
+  # Emscripten's glue into one file, whitespace- and syntax-minified. Identifiers are kept:
+  # error messages use class names, and esbuild's --keep-names would wrap every closure in a
+  # call (5x slower small lookups, measured). No source maps: they would point at files the
+  # package does not ship.
   esbuild=node_modules/.bin/esbuild
   [ -x "$esbuild" ] || { echo "build.sh: $esbuild is missing: run scripts/bootstrap.sh (npm test and npm start do)" >&2; exit 1; }
-  minify() {  # source, esbuild's minify flags
-    local out=dist/$(basename "$1")
-    if [ ! -f "$out" ] || [ "$1" -nt "$out" ] || [ "$0" -nt "$out" ]; then
-      "$esbuild" "$1" $2 --format=esm --sourcemap --log-level=warning --outfile="$out"
-    fi
-  }
-  minify build/wasm/embedding.js --minify
-  minify bindings/js/index.js "--minify-whitespace --minify-syntax"
+  mkdir -p build/js
+  # The glue is generated code: its identifiers are minified too.
+  "$esbuild" build/wasm/embedding.js --minify --format=esm --log-level=warning --outfile=build/js/glue.js
+  "$esbuild" bindings/js/index.js bindings/js/node.js --bundle --format=esm --platform=neutral \
+    --external:node:* --minify-whitespace --minify-syntax --log-level=warning --outdir=build/js
+  for f in build/js/index.js build/js/node.js bindings/js/require.cjs; do
+    cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
+  done
+  rm -f dist/embedding.js dist/embedding.js.map dist/index.js.map
 fi

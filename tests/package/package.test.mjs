@@ -20,11 +20,11 @@ before(() => {
 });
 after(() => rmSync(app, { recursive: true, force: true }));
 
-test('the tarball holds the JS module and glue, both wasm builds, the types and nothing else', () => {
+test('the tarball holds the browser and Node modules, both wasm builds, the types and nothing else', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'LICENSE', 'README.md', 'dist/embedding-scalar.wasm', 'dist/embedding.js', 'dist/embedding.js.map',
-    'dist/embedding.wasm', 'dist/index.d.ts', 'dist/index.js', 'dist/index.js.map', 'package.json',
+    'LICENSE', 'README.md', 'dist/embedding-scalar.wasm', 'dist/embedding.wasm', 'dist/index.d.ts', 'dist/index.js',
+    'dist/node.js', 'dist/require.cjs', 'package.json',
   ]);
   assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.')), ['wasm-embedding']);
 });

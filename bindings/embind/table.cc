@@ -1,15 +1,13 @@
-// Embind layer: thin, raw methods. Pointers travel as integers into wasm memory, failures as
-// status codes; the JS wrapper (bindings/js/index.js) owns validation, messages and memory.
+// Embind layer for tables (Embedding and EmbeddingBag share the C++ class): thin, raw methods.
+// Pointers travel as integers into wasm memory, failures as status codes; the JS wrapper
+// (bindings/js/) owns validation, messages and memory. One file per family, each with its
+// own EMSCRIPTEN_BINDINGS block.
 #include <emscripten/bind.h>
-#include <malloc.h>
 
 #include <cstdint>
 
 #include "embedding/embedding.h"
 #include "kernels/active.h"
-#include "optim/adagrad.h"
-#include "optim/sgd.h"
-#include "optim/sparse_adam.h"
 
 namespace {
 using emb::Embedding;
@@ -64,29 +62,9 @@ std::uintptr_t grad_values_ptr(Embedding& e) {
   return reinterpret_cast<std::uintptr_t>(e.grad().values.data());
 }
 
-// The steps return false when the optimizer's state cannot be allocated (nothing changed).
-bool sgd_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float momentum, float dampening,
-              float weight_decay, bool nesterov, bool maximize) {
-  return emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize}, state_only);
-}
-bool adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double lr_decay, float weight_decay,
-                  float initial_accumulator_value, float eps) {
-  return emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps}, state_only);
-}
-bool sparse_adam_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double beta1, double beta2,
-                      float eps) {
-  return emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps}, state_only);
-}
-bool rowwise_adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float eps,
-                          float weight_decay) {
-  return emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay}, state_only);
-}
-
-// Bytes in use by malloc: lets the tests check that create/dispose leaves the heap flat.
-std::size_t heap_in_use() { return mallinfo().uordblks; }
 }  // namespace
 
-EMSCRIPTEN_BINDINGS(wasm_embedding) {
+EMSCRIPTEN_BINDINGS(table) {
   using namespace emscripten;
   class_<Embedding>("Embedding")
       .constructor<>()
@@ -109,9 +87,4 @@ EMSCRIPTEN_BINDINGS(wasm_embedding) {
       .function("clearGrad", &Embedding::clear_grad)
       .function("catchUpAll", &Embedding::catch_up_all)
       .function("releaseOptimizerState", &Embedding::release_optimizer_state);
-  function("sgdStep", &sgd_step);
-  function("adagradStep", &adagrad_step);
-  function("sparseAdamStep", &sparse_adam_step);
-  function("rowwiseAdagradStep", &rowwise_adagrad_step);
-  function("heapInUse", &heap_in_use);
 }

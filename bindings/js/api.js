@@ -1,0 +1,7 @@
+// The public API (shared/API.md): exports only.
+export { version, init, simdSupported, memoryUsage } from './runtime.js';
+export { Table } from './table.js';
+export { Embedding } from './embedding.js';
+export { Batch } from './batch.js';
+export { EmbeddingBag } from './bag.js';
+export { Optimizer, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from './optim.js';

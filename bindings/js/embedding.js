@@ -1,0 +1,84 @@
+// Embedding: torch.nn.Embedding's lookups and row-sparse gradient.
+import { describe, outOfRange, readFloats, readIndices } from './check.js';
+import { scratch } from './runtime.js';
+import { Batch } from './batch.js';
+import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
+
+const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out piece: stays in L2 between gather and copy
+
+export class Embedding extends Table {
+  static optionNames = TABLE_OPTIONS;
+
+  /**
+   * A numEmbeddings x embeddingDim table, initialised from N(0, 1) (torch.nn.Embedding).
+   * @param {number} numEmbeddings
+   * @param {number} embeddingDim
+   * @param {{ paddingIdx?: number|null, maxNorm?: number|null, normType?: number, scaleGradByFreq?: boolean, seed?: number }} [options]
+   */
+  constructor(numEmbeddings, embeddingDim, options = {}, pretrained = undefined) {
+    super(numEmbeddings, embeddingDim, options, TABLE_OPTIONS, pretrained);
+  }
+
+  /**
+   * Looks rows up: row i of the result is the table row indices[i] (after max-norm renormalisation).
+   * @param {number[] | number[][] | Int32Array | Uint32Array | BigInt64Array} indices
+   * @param {Float32Array} [out] receives the result (length indices.length * embeddingDim)
+   * @returns {Float32Array}
+   */
+  forward(indices, out) {
+    const { rt, handle } = this[kCore];
+    const idx = readIndices(indices, this.numEmbeddings);
+    const size = idx.n * this.embeddingDim;
+    if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
+      throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
+    }
+    const dim = this.embeddingDim;
+    const result = out ?? new Float32Array(size);
+    // A few rows, or wide rows in moderate numbers: one copy per row in JS beats a call into
+    // wasm plus a second copy (measured with bench/forward.mjs).
+    if ((idx.n <= 2 || (dim >= 256 && idx.n <= 1024)) && this[kCopyRows](idx.int32, idx.n, result)) return result;
+    // Gather in pieces of about 64 KB, each copied out while it is still in cache.
+    const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
+    const outPtr = scratch(rt, 4 * (piece * dim + idx.n));
+    const idxPtr = outPtr + 4 * piece * dim;
+    rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
+    const bad = handle.prepareLookup(idxPtr, idx.n);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
+    for (let start = 0; start < idx.n; start += piece) {
+      const count = Math.min(piece, idx.n - start);
+      handle.gather(idxPtr + 4 * start, count, outPtr);
+      result.set(rt.m.HEAPF32.subarray(outPtr >>> 2, (outPtr >>> 2) + count * dim), start * dim);
+    }
+    return result;
+  }
+
+  /** A Batch of up to `capacity` indices: the zero-copy path for hot loops. */
+  batch(capacity) {
+    return new Batch(this, capacity);
+  }
+
+  /** One row (a copy), looked up as forward([index]) is. */
+  lookup(index) {
+    if (!Number.isInteger(index)) throw new TypeError(`index ${describe(index)} is not an integer`);
+    return this.forward([index]);
+  }
+
+  /**
+   * Accumulates d(loss)/d(weight) for the lookups `indices`, given d(loss)/d(output).
+   * @param {number[] | number[][] | Int32Array | Uint32Array | BigInt64Array} indices
+   * @param {Float32Array | number[]} gradOutput length indices.length * embeddingDim
+   */
+  backward(indices, gradOutput) {
+    const { rt, handle } = this[kCore];
+    if (!this.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    const idx = readIndices(indices, this.numEmbeddings);
+    const size = idx.n * this.embeddingDim;
+    const grad = readFloats(gradOutput, size, 'gradOutput');
+    const gradPtr = scratch(rt, 4 * (size + idx.n));
+    const idxPtr = gradPtr + 4 * size;
+    rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
+    rt.m.HEAPF32.set(grad, gradPtr >>> 2);
+    const bad = handle.backward(idxPtr, idx.n, gradPtr);
+    if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
+  }
+}

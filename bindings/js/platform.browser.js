@@ -1,0 +1,28 @@
+// How browsers (and workers, and bundlers' output) load the wasm. The literal
+// new URL('./….wasm', import.meta.url) is what Vite, webpack, Parcel and Rollup's URL plugins
+// recognise: they emit the file and rewrite the URL. Nothing here is Node-only.
+import { checkWasmBytes } from './runtime.js';
+
+export function defaultWasm(simd) {
+  return simd ? new URL('./embedding.wasm', import.meta.url) : new URL('./embedding-scalar.wasm', import.meta.url);
+}
+
+/** Compiles and instantiates the module from bytes or a URL (streaming when the server allows). */
+export async function instantiate(source, imports) {
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return WebAssembly.instantiate(checkWasmBytes(asBytes(source), 'init({ wasm })'), imports);
+  }
+  const base = globalThis.location?.href ?? import.meta.url;
+  const url = new URL(String(source), base);
+  const response = await fetch(url, { credentials: 'same-origin' });
+  if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}`);
+  // Streaming compiles while the bytes arrive; it needs the application/wasm MIME type.
+  if (typeof WebAssembly.instantiateStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
+    return WebAssembly.instantiateStreaming(response, imports);
+  }
+  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href), imports);
+}
+
+export function asBytes(source) {
+  return source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
+}

@@ -1,0 +1,133 @@
+// Loading the wasm module and owning its memory: init(), the active runtime, aligned
+// allocations and the reusable scratch region every call passes its inputs through.
+// Where the .wasm comes from is the platform's business (platform.browser.js, platform.node.js).
+import createModule from '../../build/js/glue.js'; // Emscripten's glue (minified by scripts/build.sh), bundled into dist/
+import { checkOptions, describe } from './check.js';
+
+export const version = '0.1.0';
+
+// A module using one SIMD128 instruction (i8x16.splat): valid only where wasm SIMD is supported.
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
+]);
+
+let platform = null; // { defaultWasm(simd), instantiate(source, imports) }, set by the entry module
+let active = null; // the Runtime that new objects use
+const loaded = new Map(); // build name -> Promise<Runtime>, for the default .wasm of each build
+
+/** Called once by the entry module (index.js, node.js) with how this platform loads wasm. */
+export function usePlatform(p) {
+  platform = p;
+}
+
+/** True where this engine validates wasm SIMD128. */
+export function simdSupported() {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Loads the wasm module. Idempotent; call it again with other options to switch builds
+ * (objects keep the build they were created with).
+ * @param {{ simd?: boolean, wasm?: string | URL | ArrayBuffer | ArrayBufferView }} [options]
+ */
+export async function init(options = {}) {
+  checkOptions(options, ['simd', 'wasm'], 'init options');
+  const { simd = simdSupported(), wasm } = options;
+  if (typeof simd !== 'boolean') throw new TypeError(`init: simd must be a boolean, got ${describe(simd)}`);
+  if (simd && !simdSupported()) throw new Error('init: this engine does not support WebAssembly SIMD; use init({ simd: false })');
+  if (!(wasm === undefined || typeof wasm === 'string' || wasm instanceof URL || wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm))) {
+    throw new TypeError(`init: wasm must be a URL, a path or the module's bytes, got ${describe(wasm)}`);
+  }
+  const build = simd ? 'simd' : 'scalar';
+  let runtime;
+  if (wasm === undefined) {
+    if (!loaded.has(build)) loaded.set(build, loadRuntime(simd, platform.defaultWasm(simd)));
+    try {
+      runtime = await loaded.get(build);
+    } catch (err) {
+      loaded.delete(build); // let a later init() try again
+      throw err;
+    }
+  } else {
+    runtime = await loadRuntime(simd, wasm);
+  }
+  active = runtime;
+  return { simd: runtime.simd, version };
+}
+
+// Instantiates the glue with our own loader (Emscripten's would fetch by name, which bundlers
+// cannot see): the glue hands over its imports, the platform compiles the bytes.
+async function loadRuntime(simd, source) {
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  const ready = createModule({
+    instantiateWasm(imports, receive) {
+      platform.instantiate(source, imports).then(({ instance, module }) => receive(instance, module), fail);
+      return {};
+    },
+  });
+  const m = await Promise.race([ready, failed]);
+  return { m, simd, scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 };
+}
+
+/** Throws a clear message unless the bytes start with wasm's magic number. */
+export function checkWasmBytes(bytes, where) {
+  const magic = [0, 0x61, 0x73, 0x6d];
+  if (bytes.length < 4 || magic.some((b, i) => bytes[i] !== b)) {
+    const head = Array.from(bytes.subarray(0, 16), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
+    throw new Error(
+      `wasm-embedding: ${where} is not a WebAssembly module (it starts with ${JSON.stringify(head)}); ` +
+      'the server sent something else, such as an HTML page for a missing file. Serve the .wasm next to the module, or pass init({ wasm })',
+    );
+  }
+  return bytes;
+}
+
+/** Bytes of wasm memory: its current size, and how much of it malloc has handed out. */
+export function memoryUsage() {
+  const rt = requireRuntime();
+  return { wasmMemoryBytes: rt.m.HEAPU8.length, heapInUseBytes: rt.m.heapInUse() };
+}
+
+/** The runtime new objects use; throws until init() has resolved. */
+export function requireRuntime() {
+  if (active === null) throw new Error('wasm-embedding: call await init() first');
+  return active;
+}
+
+export const alignUp = (bytes) => Math.ceil(bytes / 64) * 64;
+
+// Allocates wasm memory starting on a 64-byte cache line (SIMD rows then never straddle one
+// line more than they must). Returns { raw, at }: free raw, use at; at is 0 when out of memory.
+export function allocAligned(m, bytes) {
+  const raw = bytes <= 2 ** 32 - 4096 - 64 ? m._malloc(bytes + 64) >>> 0 : 0; // beyond: _malloc's size would wrap
+  return { raw, at: raw && alignUp(raw) };
+}
+
+// One reusable region of wasm memory for inputs and outputs, grown when a call needs more; it
+// starts on a cache line. It may move and memory may grow: callers read rt.m.HEAP* only after
+// this returns.
+export function scratch(rt, bytes) {
+  if (bytes > rt.scratchBytes) {
+    const size = Math.max(bytes, 2 * rt.scratchBytes, 4096);
+    if (rt.scratchRaw) rt.m._free(rt.scratchRaw);
+    const { raw, at } = allocAligned(rt.m, size);
+    Object.assign(rt, { scratchRaw: raw, scratchPtr: at, scratchBytes: raw ? size : 0 });
+    if (!raw) throw new RangeError(`wasm-embedding: out of memory allocating ${bytes} bytes`);
+  }
+  return rt.scratchPtr;
+}
+
+/** Makes `dispose()` also available as [Symbol.dispose]() where the engine has it. */
+export function disposable(...classes) {
+  if (typeof Symbol.dispose !== 'symbol') return;
+  for (const cls of classes) {
+    cls.prototype[Symbol.dispose] = function dispose() {
+      this.dispose();
+    };
+  }
+}
