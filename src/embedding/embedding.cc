@@ -24,15 +24,19 @@ bool Embedding::allocate(std::size_t rows, std::size_t dim) {
   float* w = static_cast<float*>(std::aligned_alloc(kAlign, bytes > 0 ? bytes : kAlign));
   if (w == nullptr) return false;
   std::memset(w, 0, bytes);
+  adopt(w, rows, dim);
+  return true;
+}
+
+void Embedding::adopt(float* weight, std::size_t rows, std::size_t dim) {
   std::free(weight_);
-  weight_ = w;
+  weight_ = weight;
   rows_ = rows;
   dim_ = dim;
   grad_ = SparseGrad{};  // a new table starts without gradient, row maps or optimizer state
   grad_slot_of_row_.clear();
   slot_of_row_.clear();
   optimizer_state_.reset();
-  return true;
 }
 
 void Embedding::init_normal(std::uint64_t seed) {

@@ -35,6 +35,9 @@ class Embedding {
   // Allocates a zero table, without gradient or optimizer state. Returns false (and keeps
   // what it had) if memory runs out.
   bool allocate(std::size_t rows, std::size_t dim);
+  // Takes over `weight` (rows x dim floats from malloc, freed with free()) as the table, as
+  // allocate() does but keeping its values (a table a file parser wrote in place).
+  void adopt(float* weight, std::size_t rows, std::size_t dim);
   // Fills the table with N(0, 1) from `seed`, then zeroes the padding row.
   void init_normal(std::uint64_t seed);
 

@@ -1,0 +1,35 @@
+// The words of a word-vector file in row order, each once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "io/buffer.h"
+
+namespace emb::io {
+
+class WordSet {
+ public:
+  WordSet() = default;
+  ~WordSet() { std::free(slots_); }
+  WordSet(const WordSet&) = delete;
+  WordSet& operator=(const WordSet&) = delete;
+
+  enum class Added { kNew, kDuplicate, kOutOfMemory };
+  // Adds the word [p, p + n) (without '\n') as word size() unless it is already there.
+  Added add(const char* p, std::size_t n);
+  std::size_t size() const { return starts_.size(); }
+  // All the words in order, each followed by '\n': what the JS layer decodes in one go.
+  const char* text() const { return text_.data(); }
+  std::size_t text_bytes() const { return text_.size(); }
+
+ private:
+  bool rehash(std::size_t slot_count);
+  bool equals(std::uint32_t word, const char* p, std::size_t n) const;
+
+  Buffer<char> text_;
+  Buffer<std::uint32_t> starts_;      // offset of each word in text_
+  std::uint32_t* slots_ = nullptr;    // open addressing: word index + 1, 0 when empty
+  std::size_t slot_count_ = 0;        // a power of two, at least twice size()
+};
+
+}  // namespace emb::io
