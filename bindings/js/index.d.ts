@@ -242,3 +242,118 @@ export interface RowwiseAdagradOptions {
 export class RowwiseAdagrad extends Optimizer {
   constructor(params: Parameters, options?: RowwiseAdagradOptions);
 }
+
+/** Words <-> table rows. loadWordVectors makes one; any list of distinct words does too. */
+export class Vocab {
+  /** Row i's word is words[i]. A word given twice (or a non-string) is a TypeError naming it. */
+  constructor(words: string[]);
+  /** The number of words (the table's rows). */
+  readonly size: number;
+  /** The row of `word`, or -1. */
+  indexOf(word: string): number;
+  /** The word of row i (a RangeError outside [0, size)). */
+  wordAt(i: number): string;
+  /** All the words in row order (a copy). */
+  readonly words: string[];
+  /** The rows of `words`: an unknown word is a RangeError naming it and its position, unless `unk` (a row) stands in. */
+  encode(words: string[], options?: { unk?: number }): Int32Array;
+}
+
+/**
+ * 'glove': no header, "word v1 ... vd" rows (a word may hold spaces: the values are the last d
+ * fields); 'word2vec': a "count dim" header, then such rows (fastText .vec too);
+ * 'word2vec-binary': the header, then "word " and d little-endian float32 a row (gensim's and
+ * the C tool's layouts); 'auto': told apart by the first bytes.
+ */
+export type WordVectorFormat = 'auto' | 'glove' | 'word2vec' | 'word2vec-binary';
+
+// The web platform's stream, Blob, Response and AbortSignal, structurally: the real ones (DOM
+// or Node) fit, and these types need neither library.
+export interface ReadableStreamLike {
+  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
+}
+/** A Blob or a File. */
+export interface BlobLike {
+  readonly size: number;
+  stream(): ReadableStreamLike;
+}
+/** A fetch Response: an error status rejects, Content-Length gives the progress total. */
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly url: string;
+  readonly type: string;
+  readonly bodyUsed: boolean;
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStreamLike | null;
+}
+export interface AbortSignalLike {
+  readonly aborted: boolean;
+  readonly reason?: any;
+  addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  removeEventListener(type: 'abort', listener: () => void): void;
+}
+
+/** A whole file (a string is its text, not a URL), or a stream of its bytes (a Node fs.ReadStream too). */
+export type WordVectorSource =
+  | string
+  | Uint8Array
+  | ArrayBuffer
+  | BlobLike
+  | ResponseLike
+  | ReadableStreamLike
+  | AsyncIterable<Uint8Array>;
+
+export interface WordVectorProgress {
+  bytesRead: number;
+  /** The file's size when known (a Blob, a Response with Content-Length, bytes, a Node fs.ReadStream). */
+  totalBytes: number | undefined;
+  /** Rows kept so far. */
+  rows: number;
+}
+
+export interface ParseWordVectorsOptions {
+  /** Default 'auto'. */
+  format?: WordVectorFormat;
+  /** Read the first `limit` rows only (duplicates included, as gensim); what follows is never parsed. */
+  limit?: number;
+  /** Freeze the table (requiresGrad = false). Default true, as fromPretrained. */
+  freeze?: boolean;
+}
+
+export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {
+  /** Called during the load (every 1% of a file of known size, else every MiB) and once at the end. */
+  onProgress?: (progress: WordVectorProgress) => void;
+  /** Aborting rejects the load with signal.reason (an AbortError DOMException by default) and frees all it allocated. */
+  signal?: AbortSignalLike;
+}
+
+export interface WordVectors {
+  vocab: Vocab;
+  /** One row a word, the values as the file has them (text: the nearest float32, as strtof). */
+  embedding: Embedding;
+  /** Rows dropped because their word came earlier (the first is kept, as gensim does). */
+  duplicates: number;
+}
+
+/**
+ * Reads a word-vector file, streamed: a few hundred kilobytes of it in memory at a time, rows
+ * written straight into the table's wasm memory. A malformed file rejects with an Error naming
+ * the line (text) or byte offset (binary), and leaves no memory behind.
+ */
+export function loadWordVectors(source: WordVectorSource, options?: LoadWordVectorsOptions): Promise<WordVectors>;
+
+/** loadWordVectors for a file already in memory, synchronously. */
+export function parseWordVectors(source: string | Uint8Array | ArrayBuffer, options?: ParseWordVectorsOptions): WordVectors;
+
+/**
+ * Writes a vocabulary and its table as a word-vector file: values as the shortest decimals that
+ * read back to the same float32 (numpy's repr, as gensim writes them), or bit for bit in binary
+ * (the C tool's layout). Default format 'word2vec'.
+ */
+export function saveWordVectors(
+  vocab: Vocab,
+  embedding: Table,
+  options?: { format?: Exclude<WordVectorFormat, 'auto'> },
+): Uint8Array;

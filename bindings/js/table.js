@@ -53,8 +53,11 @@ export class Table {
       throw new RangeError(`seed must be a non-negative safe integer, got ${describe(seed)}`);
     }
 
+    // Pretrained weights: a Float32Array to copy in, or a function that gives the fresh handle
+    // its table (a parser's, written in place) and returns true.
+    const source = pretrained?.[kPretrained];
     const handle = new rt.m.Embedding();
-    if (!handle.allocate(numEmbeddings, embeddingDim)) {
+    if (!(typeof source === 'function' ? source(handle) : handle.allocate(numEmbeddings, embeddingDim))) {
       handle.delete();
       throw new RangeError(`wasm-embedding: out of memory for a ${numEmbeddings} x ${embeddingDim} table (${numEmbeddings * embeddingDim * 4} bytes)`);
     }
@@ -68,8 +71,8 @@ export class Table {
     this.#weightAt = handle.weightPtr() >>> 2;
     handle.setOptions(this.#paddingIdx ?? -1, maxNorm !== null, maxNorm ?? 0, normType, scaleGradByFreq);
     leakGuard.register(this, handle, this);
-    if (isPretrained) rt.m.HEAPF32.set(pretrained[kPretrained], this.#weightAt);
-    else handle.initNormal(seed ?? randomSeed());
+    if (source instanceof Float32Array) rt.m.HEAPF32.set(source, this.#weightAt);
+    else if (!isPretrained) handle.initNormal(seed ?? randomSeed());
   }
 
   /**

@@ -3,7 +3,6 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -11,15 +10,14 @@
 namespace emb::io {
 namespace {
 
-constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-                             1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
-constexpr int kMaxExactPow10 = 22;           // 10^22 is the largest power of ten a double holds exactly
-constexpr std::uint64_t kMaxExactInt = 1ull << 53;
-// Significant digits that decide the rounding of any decimal to float32: a float32 midpoint
-// (2m + 1) * 2^(e - 1) has at most 113; what follows only matters as "zero or not".
-constexpr int kDecidingDigits = 120;
+using decimal::fast_decimal;
+using decimal::is_digit;
+using decimal::kMaxExactPow10;
+using decimal::kPow10;
 
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+// Significant digits that decide the rounding of any decimal to float32: a float32 midpoint
+// (2m + 1) * 2^(e - 1) has at most 113; what follows only matters as zero or not.
+constexpr int kDecidingDigits = 120;
 
 // Length of `word` (lower case) if [p, end) starts with it in any case, else 0.
 std::size_t starts_with(const char* p, const char* end, const char* word) {
@@ -36,20 +34,107 @@ double scale10(double x, int k) {
   return k >= 0 ? x * kPow10[k] : x / kPow10[-k];
 }
 
-// m * 10^e10 rounded to float32, when one double operation decides it. m and 10^|e10| are then
-// exact doubles, so the double result q is the correctly rounded x = m * 10^e10 (Clinger's fast
-// path). Rounding q to float gives the float nearest x unless a float32 rounding boundary (a
-// midpoint, itself a double) lies between x and q, which cannot be since q is the double
-// nearest x, or q is such a boundary: then (and outside the normal range) return false.
-bool fast_decimal(std::uint64_t m, int e10, float* out) {
-  if (m >= kMaxExactInt || e10 < -kMaxExactPow10 || e10 > kMaxExactPow10) return false;
-  const double q = e10 < 0 ? static_cast<double>(m) / kPow10[-e10] : static_cast<double>(m) * kPow10[e10];
-  if (!(q >= FLT_MIN && q <= FLT_MAX)) return false;
-  std::uint64_t bits;
-  std::memcpy(&bits, &q, sizeof bits);
-  if ((bits & 0x1fffffff) == 0x10000000) return false;  // the 29 bits a float drops are exactly one half
-  *out = static_cast<float>(q);
-  return true;
+// An unsigned integer of up to 2560 bits: enough to compare exactly any decimal that decides a
+// float32 (kDecidingDigits + 1 digits at most, times 10^-170 .. 10^40) with any float32
+// rounding boundary. Little-endian 32-bit words.
+class BigInt {
+ public:
+  explicit BigInt(std::uint32_t v) : words_{v}, size_(1) {}
+  void multiply_add(std::uint32_t factor, std::uint32_t add) {
+    std::uint64_t carry = add;
+    for (int i = 0; i < size_; ++i) {
+      carry += static_cast<std::uint64_t>(words_[i]) * factor;
+      words_[i] = static_cast<std::uint32_t>(carry);
+      carry >>= 32;
+    }
+    if (carry != 0 && size_ < kWords) words_[size_++] = static_cast<std::uint32_t>(carry);
+  }
+  void multiply_pow5(int n) {
+    for (; n >= 13; n -= 13) multiply_add(1220703125, 0);  // 5^13
+    std::uint32_t rest = 1;
+    while (n-- > 0) rest *= 5;
+    multiply_add(rest, 0);
+  }
+  void shift_left(int bits) {
+    const int words = bits / 32, shift = bits % 32;
+    if (size_ + words + 1 > kWords) return;  // never: no float32 comparison needs it
+    for (int i = size_ - 1; i >= 0; --i) {
+      words_[i + words + 1] = (i == size_ - 1 ? 0 : words_[i + words + 1]) | (shift != 0 ? words_[i] >> (32 - shift) : 0);
+      words_[i + words] = words_[i] << shift;
+    }
+    for (int i = 0; i < words; ++i) words_[i] = 0;
+    size_ += words + 1;
+    while (size_ > 1 && words_[size_ - 1] == 0) --size_;
+  }
+  friend int compare(const BigInt& a, const BigInt& b) {
+    if (a.size_ != b.size_) return a.size_ < b.size_ ? -1 : 1;
+    for (int i = a.size_ - 1; i >= 0; --i)
+      if (a.words_[i] != b.words_[i]) return a.words_[i] < b.words_[i] ? -1 : 1;
+    return 0;
+  }
+
+ private:
+  static constexpr int kWords = 80;
+  std::uint32_t words_[kWords];
+  int size_;
+};
+
+// x = digits * 10^e10 against the midpoint between the positive float32 of `bits` and the next
+// one up, (2k + 1) * 2^(b - 1) for the float k * 2^b: -1, 0 or 1.
+int compare_with_midpoint(const BigInt& digits, int e10, std::uint32_t bits) {
+  const std::uint32_t biased = bits >> 23, fraction = bits & 0x7fffff;
+  const std::uint32_t k = biased != 0 ? fraction | 0x800000 : fraction;
+  const int b = biased != 0 ? static_cast<int>(biased) - 150 : -149;
+  BigInt x = digits, midpoint(2 * k + 1);
+  if (e10 >= 0) x.multiply_pow5(e10);
+  else midpoint.multiply_pow5(-e10);
+  const int twos = e10 - (b - 1);  // 10^e10 = 5^e10 * 2^e10
+  if (twos >= 0) x.shift_left(twos);
+  else midpoint.shift_left(-twos);
+  return compare(x, midpoint);
+}
+
+// The float32 nearest the unsigned decimal [p, end) (digits, at most one point) times
+// 10^exponent, ties to even, exactly: the digits that decide it go into a BigInt; from a
+// double estimate, the result moves to the float whose rounding interval holds it.
+float exact_float32(const char* p, const char* end, int exponent) {
+  BigInt digits(0);
+  std::uint64_t leading = 0;  // the first 19 digits, for the estimate
+  int kept = 0, e10 = exponent;
+  bool point = false, sticky = false;
+  for (; p != end; ++p) {
+    if (*p == '.') {
+      point = true;
+    } else if (kept < kDecidingDigits && (kept > 0 || *p != '0')) {
+      digits.multiply_add(10, static_cast<std::uint32_t>(*p - '0'));
+      if (kept++ < 19) leading = leading * 10 + static_cast<unsigned>(*p - '0');
+      e10 -= point;
+    } else if (kept == 0) {
+      e10 -= point;  // a leading zero
+    } else {
+      sticky |= *p != '0';
+      e10 += !point;
+    }
+  }
+  if (sticky) {  // a 1 stands for the nonzero digits after the deciding ones
+    digits.multiply_add(10, 1);
+    ++kept;
+    --e10;
+  }
+  // Outside [10^-47, 10^40) the answer is 0 or infinity: no float32 boundary lies there.
+  if (kept == 0 || kept + e10 < -46) return 0.0f;
+  if (kept + e10 > 40) return std::numeric_limits<float>::infinity();
+  const double estimate = scale10(static_cast<double>(leading), e10 + (kept > 19 ? kept - 19 : 0));
+  float f = estimate > FLT_MAX ? FLT_MAX : static_cast<float>(estimate);
+  std::uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  // Up while x is past the midpoint above (at a tie, to the even float), then down likewise.
+  for (int c; bits < 0x7f800000; ++bits)
+    if ((c = compare_with_midpoint(digits, e10, bits)) < 0 || (c == 0 && (bits & 1) == 0)) break;
+  for (int c; bits > 0; --bits)
+    if ((c = compare_with_midpoint(digits, e10, bits - 1)) > 0 || (c == 0 && (bits & 1) == 0)) break;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
 }
 
 // Writes the decimal digits of v at p, returns the end.
@@ -62,94 +147,51 @@ char* write_uint(std::uint64_t v, char* p) {
   return p;
 }
 
-char* write_exponent(int e, char* p) {
-  *p++ = 'e';
-  if (e < 0) {
-    *p++ = '-';
-    e = -e;
-  }
-  return write_uint(static_cast<std::uint64_t>(e), p);
-}
-
 // The float32 nearest m * 10^e10 (m > 0).
 float decimal_to_float32(std::uint64_t m, int e10) {
   float f;
   if (fast_decimal(m, e10, &f)) return f;
-  char buf[48];
-  *write_exponent(e10, write_uint(m, buf)) = 0;
-  return std::strtof(buf, nullptr);
+  char digits[20];
+  return exact_float32(digits, write_uint(m, digits), e10);
 }
 
-// strtof of the unsigned decimal number [p, end) (as scan_float32 accepted it), through a
-// bounded buffer: the deciding digits, then a 1 standing for any nonzero digits after them.
-float slow_float32(const char* p, const char* end) {
-  char buf[kDecidingDigits + 1 + 16];
-  char* out = buf;
-  long e10 = 0;
-  int kept = 0;
-  bool point = false, sticky = false;
-  for (; p != end && (is_digit(*p) || *p == '.'); ++p) {
-    if (*p == '.') {
-      point = true;
-    } else if (kept < kDecidingDigits && (kept > 0 || *p != '0')) {
-      *out++ = *p;
-      ++kept;
-      e10 -= point;
-    } else if (kept == 0) {
-      e10 -= point;  // a leading zero
-    } else {
-      sticky |= *p != '0';
-      e10 += !point;
-    }
-  }
-  if (kept == 0) *out++ = '0';
-  if (sticky) {
-    *out++ = '1';
-    --e10;
-  }
-  if (p != end) {  // the exponent, as scan_float32 read it
-    const bool negative = *++p == '-';
-    p += *p == '-' || *p == '+';
-    long e = 0;
-    for (; p != end; ++p) e = e < 100000 ? e * 10 + (*p - '0') : e;
-    e10 += negative ? -e : e;
-  }
-  if (e10 > 100000) e10 = 100000;  // far beyond float32's range either way
-  if (e10 < -100000) e10 = -100000;
-  *write_exponent(static_cast<int>(e10), out) = 0;
-  return std::strtof(buf, nullptr);
+// 2^e as a double, for e in [-1022, 1023].
+double pow2(int e) {
+  const std::uint64_t bits = static_cast<std::uint64_t>(e + 1023) << 52;
+  double d;
+  std::memcpy(&d, &bits, sizeof d);
+  return d;
 }
 
-// 10^e10 <= a < 10^(e10 + 1), for a finite float a > 0.
-int decimal_exponent(double a) {
-  int e2;
-  std::frexp(a, &e2);                   // a in [2^(e2 - 1), 2^e2)
-  int e10 = ((e2 - 1) * 78913) >> 18;  // floor((e2 - 1) * log10(2)): the answer or one less
+// 10^e10 <= a < 10^(e10 + 1), for the float a = m * 2^e2 > 0 (m < 2^24).
+int decimal_exponent(float a, std::uint32_t m, int e2) {
+  const int top = e2 + 31 - __builtin_clz(m);  // a in [2^top, 2^(top + 1))
+  int e10 = (top * 78913) >> 18;                // floor(top * log10(2)): the answer or one less
   if (scale10(a, -(e10 + 1)) >= 1.0) ++e10;
   return e10;
 }
 
 // The decimal n * 10^-k with the fewest digits that reads back as the float a (finite, > 0),
-// the nearest to a among those (of two as near, the even one); n has no trailing zeros. The candidates come from double
-// arithmetic, which is far more precise than float32's rounding interval; each is confirmed
-// by reading it back exactly.
+// the nearest to a among those (of two as near, the even one); n has no trailing zeros. The
+// candidates come from double arithmetic, far more precise than float32's rounding interval;
+// each is confirmed by reading it back exactly.
 void shortest_decimal(float a, std::uint64_t* n, int* k) {
   std::uint32_t bits;
   std::memcpy(&bits, &a, sizeof bits);
   const std::uint32_t biased = bits >> 23, fraction = bits & 0x7fffff;
-  const double m = biased != 0 ? fraction | 0x800000 : fraction;
+  const std::uint32_t m = biased != 0 ? fraction | 0x800000 : fraction;
   const int e2 = biased != 0 ? static_cast<int>(biased) - 150 : -149;  // a = m * 2^e2
   // a's rounding interval: half an ulp either side, a quarter below at a power of two.
-  const double hi = std::ldexp(2 * m + 1, e2 - 1);
-  const double lo = fraction == 0 && biased > 1 ? std::ldexp(4 * m - 1, e2 - 2) : std::ldexp(2 * m - 1, e2 - 1);
-  const int e10 = decimal_exponent(a);
+  const double hi = (2.0 * m + 1) * pow2(e2 - 1);
+  const double lo = fraction == 0 && biased > 1 ? (4.0 * m - 1) * pow2(e2 - 2) : (2.0 * m - 1) * pow2(e2 - 1);
+  const int e10 = decimal_exponent(a, m, e2);
   for (int digits = 1; digits <= 9; ++digits) {
     *k = digits - 1 - e10;
     const double s = scale10(a, *k);
     const double slo = scale10(lo, *k) * (1 - 1e-12), shi = scale10(hi, *k) * (1 + 1e-12);
     const double below = std::floor(s), above = below + 1;
     const double gap = (s - below) - (above - s);  // ties go to the even candidate, as numpy's repr
-    const double nearer = gap < 0 || (gap == 0 && std::fmod(below, 2) == 0) ? below : above;
+    const double nearer = gap < 0 || (gap == 0 && static_cast<std::uint64_t>(below) % 2 == 0) ? below : above;
     for (const double c : {nearer, nearer == below ? above : below}) {
       if (c > 0 && c >= slo && c <= shi && decimal_to_float32(static_cast<std::uint64_t>(c), -*k) == a) {
         for (*n = static_cast<std::uint64_t>(c); *n % 10 == 0; *n /= 10) --*k;
@@ -169,7 +211,7 @@ char* copy(const char* text, char* out) {
 
 }  // namespace
 
-const char* scan_float32(const char* p, const char* end, float* out) {
+const char* scan_float32_slow(const char* p, const char* end, float* out) {
   bool negative = false;
   if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
   const char* const unsigned_start = p;
@@ -215,14 +257,16 @@ const char* scan_float32(const char* p, const char* end, float* out) {
     *out = std::copysign(special, negative ? -1.0f : 1.0f);
     return p + length;
   }
+  const char* const mantissa_end = p;
+  int exponent = 0;
   if (p != end && (*p | 0x20) == 'e') {  // an exponent, if digits follow (else the number ends here)
     const char* q = p + 1;
     const bool negative_exponent = q != end && *q == '-';
     q += q != end && (*q == '-' || *q == '+');
     if (q != end && is_digit(*q)) {
-      int e = 0;
-      for (; q != end && is_digit(*q); ++q) e = e < 100000 ? e * 10 + (*q - '0') : e;
-      e10 += negative_exponent ? -e : e;
+      for (; q != end && is_digit(*q); ++q) exponent = exponent < 100000 ? exponent * 10 + (*q - '0') : exponent;
+      if (negative_exponent) exponent = -exponent;
+      e10 += exponent;
       p = q;
     }
   }
@@ -230,7 +274,7 @@ const char* scan_float32(const char* p, const char* end, float* out) {
   if (m == 0) {
     value = 0.0f;
   } else if (inexact || !fast_decimal(m, e10, &value)) {
-    value = slow_float32(unsigned_start, p);
+    value = exact_float32(unsigned_start, mantissa_end, exponent);
   }
   *out = negative ? -value : value;
   return p;

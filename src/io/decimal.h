@@ -1,6 +1,8 @@
 // Decimal text <-> float32, for the word-vector text formats (semantics.md §7.2-7.4).
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace emb::io {
 
@@ -9,7 +11,7 @@ namespace emb::io {
 // one side of the point, or [+-] inf, infinity or nan in any case. Stops at the first byte
 // that cannot continue the number and returns where it stopped; returns nullptr (out
 // untouched) when [p, end) does not start with a number.
-const char* scan_float32(const char* p, const char* end, float* out);
+inline const char* scan_float32(const char* p, const char* end, float* out);
 
 // scan_float32 over the whole of [p, p + n): false (out untouched) unless all of it is one number.
 bool parse_float32(const char* p, std::size_t n, float* out);
@@ -20,5 +22,85 @@ bool parse_float32(const char* p, std::size_t n, float* out);
 // "1.5e+16"); "inf", "-inf", and "nan" for every NaN. Returns its length (no NUL written).
 inline constexpr std::size_t kMaxFloat32Chars = 24;
 std::size_t format_float32(float value, char* out);
+
+// scan_float32 for any number (the inline part below takes the common shape only).
+const char* scan_float32_slow(const char* p, const char* end, float* out);
+
+namespace decimal {
+
+inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                    1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+inline constexpr int kMaxExactPow10 = 22;  // 10^22 is the largest power of ten a double holds exactly
+
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
+
+// m * 10^e10 rounded to float32, when one double operation decides it. m and 10^|e10| are then
+// exact doubles, so the double result q is the correctly rounded x = m * 10^e10 (Clinger's fast
+// path). Rounding q to float gives the float nearest x unless a float32 rounding boundary (a
+// midpoint, itself a double) lies between x and q, which cannot be since q is the double
+// nearest x, or q is such a boundary: then (and outside the normal range) return false.
+inline bool fast_decimal(std::uint64_t m, int e10, float* out) {
+  if (m >= (std::uint64_t{1} << 53) || e10 < -kMaxExactPow10 || e10 > kMaxExactPow10) return false;
+  const double q = e10 < 0 ? static_cast<double>(m) / kPow10[-e10] : static_cast<double>(m) * kPow10[e10];
+  if (!(q >= 1.17549435e-38 && q <= 3.40282347e38)) return false;  // float32's normal range
+  std::uint64_t bits;
+  std::memcpy(&bits, &q, sizeof bits);
+  if ((bits & 0x1fffffff) == 0x10000000) return false;  // the 29 bits a float drops are exactly one half
+  *out = static_cast<float>(q);
+  return true;
+}
+
+// Eight bytes, the first in the lowest byte (wasm and x86 are little-endian).
+inline std::uint64_t load8(const char* p) {
+  std::uint64_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// How many of the eight bytes v, from the first, are ASCII digits (0 to 8). A byte is not a
+// digit when its high nibble is not 3, or is not 3 after adding 6 (':' .. '?').
+inline int leading_digits(std::uint64_t v) {
+  constexpr std::uint64_t kHigh = 0xf0f0f0f0f0f0f0f0, kThrees = 0x3030303030303030;
+  const std::uint64_t other = ((v & kHigh) ^ kThrees) | (((v + 0x0606060606060606) & kHigh) ^ kThrees);
+  return other == 0 ? 8 : __builtin_ctzll(other) / 8;
+}
+
+// The value of the first n (1 to 8) digits of v: moved to the top bytes (the zeros before
+// them are leading zeros), then combined in pairs, fours and eights by three multiplications.
+inline std::uint32_t digits_value(std::uint64_t v, int n) {
+  v = (v - 0x3030303030303030) << (8 * (8 - n));
+  v = v * 10 + (v >> 8);
+  v = (((v & 0x000000ff000000ff) * (100 + (1000000ull << 32))) +
+       (((v >> 16) & 0x000000ff000000ff) * (1 + (10000ull << 32)))) >> 32;
+  return static_cast<std::uint32_t>(v);
+}
+
+}  // namespace decimal
+
+// Inline for the row loops: what word-vector files hold, eight bytes at a time ([-], 1-7
+// digits, a point, 0-7 digits, no exponent), when 17 bytes are there to read. The rest, and
+// any doubt, go to scan_float32_slow.
+inline const char* scan_float32(const char* p, const char* end, float* out) {
+  using namespace decimal;
+  const bool negative = p != end && *p == '-';
+  const char* q = p + negative;
+  if (end - q >= 17) {
+    const std::uint64_t head = load8(q);
+    const int whole = leading_digits(head);
+    if (whole > 0 && whole < 8 && q[whole] == '.') {
+      const std::uint64_t tail = load8(q + whole + 1);
+      const int fraction = leading_digits(tail);
+      const char* stop = q + whole + 1 + fraction;
+      std::uint64_t m = digits_value(head, whole);
+      if (fraction > 0) m = m * static_cast<std::uint32_t>(kPow10[fraction]) + digits_value(tail, fraction);
+      float value = 0.0f;
+      if (fraction < 8 && (*stop | 0x20) != 'e' && (m == 0 || fast_decimal(m, -fraction, &value))) {
+        *out = negative ? -value : value;
+        return stop;
+      }
+    }
+  }
+  return scan_float32_slow(p, end, out);
+}
 
 }  // namespace emb::io

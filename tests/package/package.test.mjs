@@ -59,7 +59,8 @@ test('an app imports the installed package by name and looks rows up, in both bu
 test('TypeScript users get the types, and misuse fails to compile', () => {
   writeFileSync(join(app, 'main.ts'), `
     import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
-      type InitInfo, type SparseGradient } from 'wasm-embedding';
+      Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
+      type InitInfo, type SparseGradient, type WordVectors } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
     const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
@@ -73,7 +74,13 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const pswGrad: Float32Array | undefined = bag.backward([[1, 2], [3, 4]], null, new Float32Array(16));
     const tables: Table[] = [emb, bag];
     for (const Opt of [Adagrad, SparseAdam, RowwiseAdagrad]) new Opt([emb, bag], { lr: 0.1 }).step();
+    const { vocab, embedding, duplicates }: WordVectors = parseWordVectors('a 1 2\nb 3 4\n', { format: 'glove' });
+    const loaded: Promise<WordVectors> = loadWordVectors(new Uint8Array(0), { limit: 10, onProgress: (p) => p.bytesRead });
+    const rows: Int32Array = vocab.encode(['a', 'zzz'], { unk: 0 });
+    const file: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
     emb.dispose();
+    // @ts-expect-error: 'auto' is for reading only
+    saveWordVectors(vocab, embedding, { format: 'auto' });
     // @ts-expect-error: the mode is one of sum, mean, max
     new EmbeddingBag(10, 2, { mode: 'median' });
     // @ts-expect-error: indices are not strings
@@ -82,7 +89,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, duplicates, loaded, rows, file];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],

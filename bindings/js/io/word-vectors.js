@@ -1,0 +1,282 @@
+// loadWordVectors, parseWordVectors, saveWordVectors (shared/API.md "Word vectors and
+// vocabularies"). Files stream through the C++ parser (src/io/word_vectors.h) a piece at a
+// time, and its rows land straight in the table's wasm memory.
+import { checkBoolean, checkOptions, describe } from '../check.js';
+import { requireRuntime } from '../runtime.js';
+import { Embedding } from '../embedding.js';
+import { Table, kCore, kPretrained } from '../table.js';
+import { Vocab } from './vocab.js';
+import { asyncSource, chunkBytes, syncSource } from './sources.js';
+
+const FORMATS = ['auto', 'glove', 'word2vec', 'word2vec-binary']; // index: the C++ WordVectorFormat
+const INPUT_BYTES = 1 << 20; // the piece of the file copied into wasm memory at a time
+const MAX_ROWS = 0x7fffffff;
+const YIELD_MS = 50; // a long load gives the event loop a turn this often (progress bars, abort)
+const SIZE_MAX = 0xffffffff; // what the writer returns when memory runs out
+
+function checkFormat(format, allowed, fn) {
+  const list = allowed.map((f) => `'${f}'`).join(', ');
+  if (typeof format !== 'string') throw new TypeError(`${fn}: format must be a string (${list}), got ${describe(format)}`);
+  if (!allowed.includes(format)) throw new RangeError(`${fn}: format must be one of ${list}, got ${describe(format)}`);
+}
+
+function readOptions(options, allowed, fn) {
+  checkOptions(options, allowed, `${fn} options`);
+  const { format = 'auto', limit, freeze = true } = options;
+  checkFormat(format, FORMATS, fn);
+  if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
+    throw new RangeError(`${fn}: limit must be a positive integer, got ${describe(limit)}`);
+  }
+  checkBoolean(freeze, 'freeze');
+  return { format, limit: Math.min(limit ?? MAX_ROWS, MAX_ROWS), freeze };
+}
+
+function outOfMemory(fn) {
+  return new RangeError(`${fn}: out of memory: the vectors do not fit in WebAssembly memory (4 GiB at most)`);
+}
+
+// The parser's outcome (Parser::report in bindings/embind/word_vectors.cc).
+function report(parser, m) {
+  const at = parser.report() >>> 3;
+  const [error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, wordsAt, wordsBytes] =
+    m.HEAPF64.subarray(at, at + 13);
+  return { error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, wordsAt, wordsBytes };
+}
+
+const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+// The Error for a malformed file, naming where: the line (text formats) or the byte offset.
+function parseError(fn, parser, m) {
+  const { error, line, offset, row, got, expected, snippetAt, snippetLength } = report(parser, m);
+  if (error === 1) return outOfMemory(fn);
+  const snippet = new TextDecoder().decode(m.HEAPU8.subarray(snippetAt, snippetAt + snippetLength));
+  const quoted = JSON.stringify(snippet);
+  const where = line > 0 ? `line ${line}` : `byte ${offset} (row ${row})`;
+  const messages = {
+    2: () => 'the file is empty: no header and no rows',
+    3: () => `${where}: the header ${quoted} is not "<count> <dim>" (GloVe files have no header: use format 'glove' or 'auto')`,
+    4: () => `${where}: the header's ${expected} rows x ${got} values ${got === 0 ? 'have no width' : expected * got > 2 ** 30 ? 'do not fit in 4 GiB' : 'do not fit in the file'}`,
+    5: () => `${where}: the first row ${quoted} has no values`,
+    6: () => `${where}: a blank line between rows`,
+    7: () => `${where}: ${plural(got, 'value')}, expected ${expected}`,
+    8: () => `${where}: ${plural(got, 'value')}, expected ${expected} (as the header says)`,
+    9: () => `${where}: ${snippet === '' ? 'an empty value (two spaces in a row)' : `${quoted} is not a number`} (value ${got + 1} of ${expected})`,
+    10: () => `${where}: the word is not valid UTF-8 (byte 0x${got.toString(16).padStart(2, '0')} at byte ${offset})`,
+    11: () => `${where}: a newline inside a word (is this a word2vec binary file?)`,
+    12: () => `${where}: the file ends inside a row (${got} of its ${expected} bytes of values)`,
+    13: () => `${where}: the file ends after ${plural(got, 'row')}; its header says ${expected}`,
+    14: () => `${where}: more rows than the header's ${expected}`,
+  };
+  return new Error(`${fn}: ${messages[error]()}`);
+}
+
+// One parse in progress: the C++ parser and the float32 table sink it writes rows into, in
+// wasm memory until dispose(). Each feed() takes at most INPUT_BYTES.
+class Reader {
+  constructor(fn, format, limit, sizeBound) {
+    this.fn = fn;
+    this.m = requireRuntime().m;
+    this.bytesRead = 0;
+    this.sink = new this.m.F32TableSink();
+    this.parser = new this.m.WordVectorParser(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink.rowSink());
+  }
+
+  get full() {
+    return this.parser.full();
+  }
+
+  get rows() {
+    return this.sink.rows();
+  }
+
+  feed(piece) {
+    const at = this.parser.input(piece.length);
+    if (at === 0) throw outOfMemory(this.fn);
+    this.m.HEAPU8.set(piece, at);
+    if (!this.parser.feed(piece.length)) throw parseError(this.fn, this.parser, this.m);
+  }
+
+  end() {
+    if (!this.parser.finish()) throw parseError(this.fn, this.parser, this.m);
+  }
+
+  // The words (decoded in one go: the parser keeps them '\n'-separated, UTF-8 checked) and the
+  // table, moved from the sink into a new Embedding.
+  result(freeze) {
+    const { m, sink } = this;
+    const { dim, duplicates, wordsAt, wordsBytes } = report(this.parser, m);
+    const words = new TextDecoder('utf-8', { ignoreBOM: true }).decode(m.HEAPU8.subarray(wordsAt, wordsAt + wordsBytes)).split('\n');
+    words.pop();
+    const vocab = new Vocab(words);
+    const move = (handle) => {
+      sink.moveTo(handle);
+      return true;
+    };
+    const embedding = new Embedding(sink.rows(), dim, {}, { [kPretrained]: move });
+    embedding.requiresGrad = !freeze;
+    return { vocab, embedding, duplicates };
+  }
+
+  dispose() {
+    this.parser.delete();
+    this.sink.delete();
+  }
+}
+
+function* piecesOf(chunk) {
+  for (let at = 0; at < chunk.length; at += INPUT_BYTES) yield chunk.subarray(at, at + INPUT_BYTES);
+}
+
+function abortReason(signal) {
+  return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+// Rejects when the signal aborts (never, without a signal), until cleanup().
+function whenAborted(signal) {
+  if (signal === undefined) return { promise: new Promise(() => {}), cleanup() {} };
+  let onAbort;
+  const promise = new Promise((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => {}); // rejected while nobody waits: not an unhandled rejection
+  return { promise, cleanup: () => signal.removeEventListener('abort', onAbort) };
+}
+
+// Calls onProgress every 1% of the file (or every MiB when its size is unknown), then at the end.
+class Progress {
+  constructor(onProgress, totalBytes) {
+    this.onProgress = onProgress;
+    this.totalBytes = totalBytes;
+    this.every = totalBytes > 0 ? Math.min(1 << 20, Math.ceil(totalBytes / 100)) : 1 << 20;
+    this.reported = 0;
+  }
+
+  update(reader, force = false) {
+    if (this.onProgress === undefined || (!force && reader.bytesRead - this.reported < this.every)) return;
+    this.reported = reader.bytesRead;
+    this.onProgress({ bytesRead: reader.bytesRead, totalBytes: this.totalBytes, rows: reader.rows });
+  }
+}
+
+/**
+ * Reads word vectors, streamed: see index.d.ts.
+ * @returns {Promise<{ vocab: Vocab, embedding: Embedding, duplicates: number }>}
+ */
+export async function loadWordVectors(source, options = {}) {
+  const fn = 'loadWordVectors';
+  requireRuntime();
+  const { format, limit, freeze } = readOptions(options, ['format', 'limit', 'freeze', 'onProgress', 'signal'], fn);
+  const { onProgress, signal } = options;
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`${fn}: onProgress must be a function, got ${describe(onProgress)}`);
+  }
+  if (signal !== undefined && !(typeof signal?.aborted === 'boolean' && typeof signal.addEventListener === 'function')) {
+    throw new TypeError(`${fn}: signal must be an AbortSignal, got ${describe(signal)}`);
+  }
+  if (signal?.aborted) throw abortReason(signal);
+  const input = await asyncSource(source, fn);
+  const aborted = whenAborted(signal);
+  let reader = null;
+  let done = false;
+  try {
+    if (signal?.aborted) throw abortReason(signal);
+    reader = new Reader(fn, format, limit, input.sizeBound);
+    const progress = new Progress(onProgress, input.totalBytes);
+    let lastYield = Date.now();
+    while (!reader.full) {
+      const next = await Promise.race([input.next(), aborted.promise]);
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const chunk = chunkBytes(next.value, fn);
+      for (const piece of piecesOf(chunk)) {
+        reader.feed(piece);
+        if (reader.full) break;
+        if (Date.now() - lastYield >= YIELD_MS) {
+          await Promise.race([new Promise((resolve) => setTimeout(resolve, 0)), aborted.promise]);
+          lastYield = Date.now();
+        }
+      }
+      reader.bytesRead += chunk.length;
+      progress.update(reader);
+    }
+    reader.end();
+    progress.update(reader, true);
+    return reader.result(freeze);
+  } finally {
+    aborted.cleanup();
+    reader?.dispose();
+    if (!done) input.cancel(signal?.aborted ? abortReason(signal) : undefined);
+  }
+}
+
+/**
+ * Reads word vectors from a string or bytes, synchronously: see index.d.ts.
+ * @returns {{ vocab: Vocab, embedding: Embedding, duplicates: number }}
+ */
+export function parseWordVectors(source, options = {}) {
+  const fn = 'parseWordVectors';
+  requireRuntime();
+  const { format, limit, freeze } = readOptions(options, ['format', 'limit', 'freeze'], fn);
+  const input = syncSource(source, fn);
+  const reader = new Reader(fn, format, limit, input.sizeBound);
+  try {
+    for (let next = input.next(); !next.done && !reader.full; next = input.next()) {
+      for (const piece of piecesOf(next.value)) {
+        reader.feed(piece);
+        if (reader.full) break;
+      }
+    }
+    reader.end();
+    return reader.result(freeze);
+  } finally {
+    reader.dispose();
+  }
+}
+
+/**
+ * Writes a Vocab and its table as a word-vector file: see index.d.ts.
+ * @returns {Uint8Array}
+ */
+export function saveWordVectors(vocab, embedding, options = {}) {
+  const fn = 'saveWordVectors';
+  checkOptions(options, ['format'], `${fn} options`);
+  const { format = 'word2vec' } = options;
+  checkFormat(format, FORMATS.slice(1), fn);
+  if (!(vocab instanceof Vocab)) throw new TypeError(`${fn}: vocab must be a Vocab, got ${describe(vocab)}`);
+  if (!(embedding instanceof Table)) throw new TypeError(`${fn}: embedding must be an Embedding or an EmbeddingBag, got ${describe(embedding)}`);
+  const { rt, handle } = embedding[kCore];
+  const rows = embedding.numEmbeddings;
+  if (vocab.size !== rows) throw new TypeError(`${fn}: the vocab has ${plural(vocab.size, 'word')} but the table ${plural(rows, 'row')}`);
+  // Words are separated by spaces and newlines (GloVe's values are the last fields of a line,
+  // so its words may hold spaces), and written as UTF-8.
+  const words = vocab.words;
+  const separators = format === 'glove' ? /\n|\p{Surrogate}/u : /[ \n]|\p{Surrogate}/u;
+  if (separators.test(words.join('\0'))) {
+    const i = words.findIndex((w) => separators.test(w));
+    const why = /\p{Surrogate}/u.test(words[i]) ? 'is not valid Unicode (a lone surrogate)' : `holds a ${format === 'glove' ? 'newline' : 'space or a newline'}, which the format cannot`;
+    throw new TypeError(`${fn}: word ${i} ${JSON.stringify(words[i])} ${why}`);
+  }
+  const utf8 = new TextEncoder().encode(words.length > 0 ? `${words.join('\n')}\n` : '');
+  handle.catchUpAll(); // the values as the table's weight shows them
+  const writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), handle.weightPtr(), rows, embedding.embeddingDim);
+  try {
+    const at = writer.words(utf8.length);
+    if (at === 0) throw outOfMemory(fn);
+    rt.m.HEAPU8.set(utf8, at);
+    const pieces = [];
+    let total = 0;
+    for (let n; (n = writer.writePiece()) !== 0; total += n) {
+      if (n === SIZE_MAX) throw outOfMemory(fn);
+      const piece = writer.piece();
+      pieces.push(rt.m.HEAPU8.slice(piece, piece + n));
+    }
+    const file = new Uint8Array(total);
+    pieces.reduce((offset, piece) => (file.set(piece, offset), offset + piece.length), 0);
+    return file;
+  } finally {
+    writer.delete();
+  }
+}
