@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when it is missing: quick and idempotent.
-# Debian 12: emscripten, cmake, g++, SIMDe, GoogleTest, Chromium (browser tests); npm dev deps.
+# Debian 12: emscripten, cmake, g++, SIMDe, GoogleTest, Chromium (browser tests), clang and its
+# libFuzzer runtime (fuzz tests); npm dev deps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ command -v make >/dev/null || need+=(make)
 [ -f /usr/include/simde/wasm/simd128.h ] || need+=(libsimde-dev)
 [ -f /usr/include/gtest/gtest.h ] || need+=(libgtest-dev)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
+command -v clang++ >/dev/null || need+=(clang)  # libFuzzer targets (tests/fuzz), with its runtime:
+compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || need+=(libclang-rt-14-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   sudo=""

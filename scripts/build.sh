@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Builds what is stale: the native core + tests (build/native), the same under ASan/UBSan
-# (build/asan), both wasm modules (build/wasm), then assembles dist/. CMake skips what is up
-# to date, so a no-op build takes a second or two.  Usage: build.sh [native|asan|wasm ...]
+# (build/asan), the libFuzzer targets (build/fuzz), both wasm modules (build/wasm), then
+# assembles dist/. CMake skips what is up to date, so a no-op build takes a second or two.
+# Usage: build.sh [native|asan|fuzz|wasm ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NODE_PATH=/usr/share/nodejs   # Emscripten 3.1.6's JS optimizer needs Debian's acorn
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(native asan wasm)
+[ ${#targets[@]} -gt 0 ] || targets=(native asan fuzz wasm)
 
 build() {  # name, then the cmake configure command
   local dir=build/$1; shift
@@ -20,8 +21,9 @@ for target in "${targets[@]}"; do
   case $target in
     native) build native cmake -DCMAKE_BUILD_TYPE=Release ;;
     asan) build asan cmake -DCMAKE_BUILD_TYPE=Debug -DEMB_SANITIZE=ON ;;
+    fuzz) build fuzz cmake -DCMAKE_BUILD_TYPE=Release -DEMB_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ ;;
     wasm) build wasm emcmake cmake -DCMAKE_BUILD_TYPE=Release ;;
-    *) echo "build.sh: unknown target '$target' (native, asan, wasm)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown target '$target' (native, asan, fuzz, wasm)" >&2; exit 2 ;;
   esac
 done
 

@@ -2,25 +2,29 @@
 // and one closing line "N passed, M failed". Exits non-zero if anything failed.
 //   native   ctest: GoogleTest, each SIMD kernel against its reference, the core, SGD
 //   asan     the same suite under -fsanitize=address,undefined
+//   fuzz     each libFuzzer target tests/fuzz/<name>_fuzz.cc (built as build/fuzz/<name>_fuzz)
+//            for $FUZZ_SECONDS (default 20) seconds from its seed corpus tests/fuzz/corpus/<name>/;
+//            a crash, leak or sanitizer report fails it (the input lands in build/fuzz/artifacts/)
 //   js       node --test tests/js: API, PyTorch fixtures, bad input, memory, SIMD = scalar
 //   package  node --test tests/package: npm pack, install into an empty folder, import by name
 //   browser  node --test tests/browser: the demo page in headless Chromium (Playwright)
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 
-function run(cmd, args, cwd) {
+function run(cmd, args, cwd, { quiet = false } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     for (const stream of [child.stdout, child.stderr]) {
       stream.on('data', (chunk) => {
         out += chunk;
-        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+        if (!quiet) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
       });
     }
+    child.on('error', (err) => resolve({ code: -1, out: `${out}${err.message}\n` })); // e.g. a binary that was not built
     child.on('close', (code) => resolve({ code, out }));
   });
 }
@@ -41,9 +45,37 @@ async function nodeTest(dir) {
   return { passed: count(out, /ℹ pass (\d+)/), skipped: count(out, /ℹ skipped (\d+)/), failed: code !== 0 && failed === 0 ? 1 : failed };
 }
 
+async function fuzz() {
+  const seconds = Number(process.env.FUZZ_SECONDS ?? 20);
+  const targets = readdirSync(join(root, 'tests/fuzz')).filter((f) => f.endsWith('_fuzz.cc')).map((f) => f.slice(0, -'_fuzz.cc'.length));
+  let passed = 0;
+  let failed = 0;
+  for (const name of targets) {
+    // New inputs go to build/fuzz/corpus/<name> (kept between runs); the committed seeds are only read.
+    const corpus = join(root, 'build/fuzz/corpus', name);
+    const artifacts = join(root, 'build/fuzz/artifacts');
+    mkdirSync(corpus, { recursive: true });
+    mkdirSync(artifacts, { recursive: true });
+    const { code, out } = await run(join(root, 'build/fuzz', `${name}_fuzz`), [
+      corpus, join(root, 'tests/fuzz/corpus', name), `-max_total_time=${seconds}`, `-artifact_prefix=${artifacts}/${name}-`, '-print_final_stats=1',
+    ], root, { quiet: true });
+    const runs = count(out, /stat::number_of_executed_units:\s*(\d+)/);
+    if (code === 0) {
+      console.log(`✔ ${name}: ${runs} executions in ${seconds} s, nothing found`);
+      ++passed;
+    } else {
+      console.log(out.split('\n').filter((line) => !/^#\d+\s+(NEW|REDUCE|pulse)/.test(line)).slice(-60).join('\n'));
+      console.log(`✖ ${name}: failed after ${runs} executions (exit ${code}); the input is in ${artifacts}`);
+      ++failed;
+    }
+  }
+  return { passed, failed };
+}
+
 const layers = [
   ['native', () => ctest('build/native')],
   ['asan', () => ctest('build/asan')],
+  ['fuzz', fuzz],
   ['js', () => nodeTest('tests/js')],
   ['package', () => nodeTest('tests/package')],
   ['browser', () => nodeTest('tests/browser')],

@@ -8,7 +8,7 @@ namespace emb::io {
 namespace {
 
 constexpr std::size_t kAlign = 64;
-constexpr std::size_t kMinRows = 64;
+constexpr std::size_t kFirstBytes = 1 << 16;  // the first room when no rows are expected
 
 // Bytes of a rows x dim float table rounded up to whole cache lines, or 0 when that overflows.
 std::size_t table_bytes(std::size_t rows, std::size_t dim) {
@@ -35,8 +35,10 @@ bool F32TableSink::reserve(std::size_t rows) {
 bool F32TableSink::begin(std::size_t dim, std::size_t expected_rows) {
   dim_ = dim;
   // The expected rows if memory allows, else as many as it does (the table grows later).
-  for (std::size_t rows = expected_rows > kMinRows ? expected_rows : kMinRows; !reserve(rows); rows /= 2)
-    if (rows <= kMinRows) return false;
+  std::size_t rows = expected_rows;
+  if (rows == 0) rows = kFirstBytes / sizeof(float) / dim + 1;
+  for (; !reserve(rows); rows /= 2)
+    if (rows == 1) return false;
   return true;
 }
 

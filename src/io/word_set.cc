@@ -16,7 +16,7 @@ std::uint32_t hash(const char* p, std::size_t n) {  // FNV-1a
 bool WordSet::equals(std::uint32_t word, const char* p, std::size_t n) const {
   const std::size_t start = starts_.data()[word];
   const std::size_t end = word + 1 < size() ? starts_.data()[word + 1] - 1 : text_.size() - 1;
-  return end - start == n && std::memcmp(text_.data() + start, p, n) == 0;
+  return end - start == n && (n == 0 || std::memcmp(text_.data() + start, p, n) == 0);  // an empty word may be nullptr
 }
 
 bool WordSet::rehash(std::size_t slot_count) {

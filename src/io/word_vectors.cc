@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::size_t kMaxRows = 0x7fffffff;          // rows are int32 indices
 constexpr std::uint64_t kMaxTableBytes = 1ull << 32;  // all of wasm32's memory
-constexpr char kByteOrderMark[] = "\xef\xbb\xbf";
+// Room reserved for a header's rows when the file's size cannot confirm them: a small file
+// claiming a huge table gets no more (the table grows if the rows do come).
+constexpr std::uint64_t kUnconfirmedBytes = 1ull << 28;
 
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -121,7 +123,6 @@ bool WordVectorParser::finish() {
 bool WordVectorParser::sniff(bool at_end) {
   const char* p = carry_.data();
   const char* end = p + carry_.size();
-  if (carry_.size() >= 3 && std::memcmp(p, kByteOrderMark, 3) == 0) p += 3;
   const char* newline = find(p, end, '\n');
   if (newline == nullptr && !at_end) return false;
   std::uint64_t count, dim;
@@ -183,11 +184,7 @@ const char* WordVectorParser::feed_lines(const char* p, const char* end) {
 }
 
 bool WordVectorParser::line(const char* p, std::size_t n, std::uint64_t offset) {
-  if (lines_++ == 0 && n >= 3 && std::memcmp(p, kByteOrderMark, 3) == 0) {
-    p += 3;
-    n -= 3;
-    offset += 3;
-  }
+  ++lines_;
   n = trim_end(p, n);
   if (expect_header_) {
     const bool ok = header(p, n, offset);
@@ -234,7 +231,8 @@ bool WordVectorParser::header(const char* p, std::size_t n, std::uint64_t offset
     return fail(ParseError::kAbsurdHeader, offset, dim, count);
   }
   count_ = static_cast<std::size_t>(count);
-  return begin_rows(static_cast<std::size_t>(dim), count_, offset);
+  const std::uint64_t room = total_bytes_ != 0 ? count : std::min(count, kUnconfirmedBytes / sizeof(float) / dim + 1);
+  return begin_rows(static_cast<std::size_t>(dim), static_cast<std::size_t>(room), offset);
 }
 
 bool WordVectorParser::begin_rows(std::size_t dim, std::size_t expected_rows, std::uint64_t offset) {
