@@ -20,8 +20,17 @@ constexpr std::uint64_t kUnconfirmedBytes = 1ull << 28;
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
-// Characters of a text row after its word.
-inline bool is_number_text(char c) { return c != 0 && std::strchr("0123456789+-.eEiInNfFaAtTyY \t\r", c) != nullptr; }
+// Characters of a text row after its word: digits, "+-.", blanks, and the letters of e, inf,
+// infinity and nan in either case.
+inline bool is_number_text(char c) {
+  if (is_digit(c) || c == '+' || c == '-' || c == '.' || c == ' ' || c == '\t' || c == '\r') return true;
+  switch (c | 0x20) {  // letters in lower case (no other byte lands on these)
+    case 'a': case 'e': case 'f': case 'i': case 'n': case 't': case 'y':
+      return true;
+    default:
+      return false;
+  }
+}
 
 // n without the trailing spaces, tabs and '\r' (word2vec and fastText rows end in a space).
 std::size_t trim_end(const char* p, std::size_t n) {
