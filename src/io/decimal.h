@@ -31,6 +31,7 @@ namespace decimal {
 inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 inline constexpr int kMaxExactPow10 = 22;  // 10^22 is the largest power of ten a double holds exactly
+inline constexpr float kPow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};  // exact floats
 
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
@@ -78,8 +79,9 @@ inline std::uint32_t digits_value(std::uint64_t v, int n) {
 }  // namespace decimal
 
 // Inline for the row loops: what word-vector files hold, eight bytes at a time ([-], 1-7
-// digits, a point, 0-7 digits, no exponent), when 17 bytes are there to read. The rest, and
-// any doubt, go to scan_float32_slow.
+// digits, a point, 0-7 digits, no exponent), when 17 bytes are there to read. Up to 2^24 the
+// digits m and 10^fraction are exact floats, and one float division rounds m / 10^fraction
+// correctly; past it, fast_decimal. The rest, and any doubt, go to scan_float32_slow.
 inline const char* scan_float32(const char* p, const char* end, float* out) {
   using namespace decimal;
   const bool negative = p != end && *p == '-';
@@ -92,9 +94,10 @@ inline const char* scan_float32(const char* p, const char* end, float* out) {
       const int fraction = leading_digits(tail);
       const char* stop = q + whole + 1 + fraction;
       std::uint64_t m = digits_value(head, whole);
-      if (fraction > 0) m = m * static_cast<std::uint32_t>(kPow10[fraction]) + digits_value(tail, fraction);
+      if (fraction > 0) m = m * static_cast<std::uint32_t>(kPow10f[fraction & 7]) + digits_value(tail, fraction);
       float value = 0.0f;
-      if (fraction < 8 && (*stop | 0x20) != 'e' && (m == 0 || fast_decimal(m, -fraction, &value))) {
+      if (fraction < 8 && (*stop | 0x20) != 'e' &&
+          (m < (1u << 24) ? (value = static_cast<float>(m) / kPow10f[fraction], true) : fast_decimal(m, -fraction, &value))) {
         *out = negative ? -value : value;
         return stop;
       }

@@ -13,6 +13,7 @@ namespace {
 
 constexpr std::size_t kMaxRows = 0x7fffffff;          // rows are int32 indices
 constexpr std::uint64_t kMaxTableBytes = 1ull << 32;  // all of wasm32's memory
+constexpr std::uint64_t kMaxDim = 1ull << 26;          // a row of 256 MiB: wider is no word vector
 // Room reserved for a header's rows when the file's size cannot confirm them: a small file
 // claiming a huge table gets no more (the table grows if the rows do come).
 constexpr std::uint64_t kUnconfirmedBytes = 1ull << 28;
@@ -216,6 +217,7 @@ bool WordVectorParser::line(const char* p, std::size_t n, std::uint64_t offset) 
   if (dim_ == 0) {  // GloVe: the first row gives the width
     const auto dim = static_cast<std::size_t>(std::count(p, p + n, ' '));
     if (dim == 0) return fail_at(ParseError::kNoValues, offset, p, n, 0);
+    if (dim > kMaxDim) return fail(ParseError::kLongRow, offset, dim, kMaxDim);
     // Room for as many rows as the file can hold (each value takes 2 bytes at least), but not
     // past twice as many rows as long as this one: unwritten room costs no memory, only address space.
     std::size_t expected = 0;
@@ -235,7 +237,7 @@ bool WordVectorParser::header(const char* p, std::size_t n, std::uint64_t offset
   const std::uint64_t row_bytes = format_ == WordVectorFormat::kWord2vecBinary ? 4 * dim + 1 : 2 * dim;
   const std::uint64_t rows_end = offset + n + 1;
   const std::uint64_t rest = total_bytes_ > rows_end ? total_bytes_ - rows_end : 0;
-  if (dim == 0 || count > kMaxRows || dim > kMaxRows || count * dim > kMaxTableBytes / sizeof(float) ||
+  if (dim == 0 || count > kMaxRows || dim > kMaxDim || count * dim > kMaxTableBytes / sizeof(float) ||
       (total_bytes_ != 0 && count * row_bytes > rest + 1)) {
     return fail(ParseError::kAbsurdHeader, offset, dim, count);
   }

@@ -21,11 +21,11 @@ enum class ParseError : int {
   kOutOfMemory,     // the table or the words do not fit in memory
   kEmpty,           // no header and no rows
   kBadHeader,       // word2vec formats: the first line is not "<count> <dim>" (snippet)
-  kAbsurdHeader,    // count x dim is 0 wide, past 4 GiB, or more than the file can hold (expected: count, got: dim)
+  kAbsurdHeader,    // count x dim: 0 wide, rows past 2^26 values, past 4 GiB, or more than the file can hold (expected: count, got: dim)
   kNoValues,        // GloVe: the first row has no values to take the width from
   kEmptyLine,       // a blank line between rows
   kShortRow,        // fewer values than the width (got, expected)
-  kLongRow,         // word2vec text: more values than the width (got, expected)
+  kLongRow,         // word2vec text: more values than the width (got, expected); GloVe: a first row past 2^26 values
   kNotANumber,      // a value that is not a number (snippet; got: which value, from 0)
   kBadUtf8,         // a word that is not UTF-8 (offset: its first bad byte)
   kNewlineInWord,   // word2vec binary: a newline inside a word

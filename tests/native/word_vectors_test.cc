@@ -211,6 +211,7 @@ TEST(WordVectors, ReportsEachMalformedInputWhereItIs) {
       {"zero width", "2 0\na\nb\n", kText, ParseError::kAbsurdHeader, 1, 0},
       {"count past int32", "3000000000 1\n", kText, ParseError::kAbsurdHeader, 1, 0},
       {"table past 4 GiB", "100000000 100\n", kBinary, ParseError::kAbsurdHeader, 1, 0},
+      {"rows too wide", "2 333023020\n", kBinary, ParseError::kAbsurdHeader, 1, 0},
       {"no values", "cat\ndog 1\n", kGlove, ParseError::kNoValues, 1, 0},
       {"blank line between rows", "a 1 2\n\n \nb 3 4\n", kGlove, ParseError::kEmptyLine, 2, 6},
       {"short row", "a 1 2 3\nb 4 5\n", kGlove, ParseError::kShortRow, 2, 8},

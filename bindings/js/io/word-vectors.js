@@ -55,11 +55,11 @@ function parseError(fn, parser, m) {
   const messages = {
     2: () => 'the file is empty: no header and no rows',
     3: () => `${where}: the header ${quoted} is not "<count> <dim>" (GloVe files have no header: use format 'glove' or 'auto')`,
-    4: () => `${where}: the header's ${expected} rows x ${got} values ${got === 0 ? 'have no width' : expected * got > 2 ** 30 ? 'do not fit in 4 GiB' : 'do not fit in the file'}`,
+    4: () => `${where}: the header's ${expected} rows x ${got} values ${got === 0 ? 'have no width' : got > 2 ** 26 ? 'are too wide (2^26 values at most)' : expected * got > 2 ** 30 ? 'do not fit in 4 GiB' : 'do not fit in the file'}`,
     5: () => `${where}: the first row ${quoted} has no values`,
     6: () => `${where}: a blank line between rows`,
     7: () => `${where}: ${plural(got, 'value')}, expected ${expected}`,
-    8: () => `${where}: ${plural(got, 'value')}, expected ${expected} (as the header says)`,
+    8: () => `${where}: ${plural(got, 'value')}, more than ${expected}`,
     9: () => `${where}: ${snippet === '' ? 'an empty value (two spaces in a row)' : `${quoted} is not a number`} (value ${got + 1} of ${expected})`,
     10: () => `${where}: the word is not valid UTF-8 (byte 0x${got.toString(16).padStart(2, '0')} at byte ${offset})`,
     11: () => `${where}: a newline inside a word (is this a word2vec binary file?)`,
