@@ -28,7 +28,8 @@ class Parser {
   bool full() const { return parser_.full(); }
   // The outcome as doubles (integers), read by the JS side in this order: error, line, offset,
   // row, got, expected, snippet address, snippet length (see ParseErrorInfo), then format,
-  // dim, duplicates, words address, words bytes.
+  // dim, duplicates, and the words (see WordSet): text address, text bytes, starts address,
+  // slots address, slot count.
   std::uintptr_t report() {
     const ParseErrorInfo& e = parser_.error();
     const WordSet& words = parser_.words();
@@ -38,7 +39,10 @@ class Parser {
                              static_cast<double>(e.snippet_length), static_cast<double>(parser_.format()),
                              static_cast<double>(parser_.dim()), static_cast<double>(parser_.duplicates()),
                              static_cast<double>(reinterpret_cast<std::uintptr_t>(words.text())),
-                             static_cast<double>(words.text_bytes())};
+                             static_cast<double>(words.text_bytes()),
+                             static_cast<double>(reinterpret_cast<std::uintptr_t>(words.starts())),
+                             static_cast<double>(reinterpret_cast<std::uintptr_t>(words.slots())),
+                             static_cast<double>(words.slot_count())};
     static_assert(sizeof values == sizeof report_);
     std::memcpy(report_, values, sizeof report_);
     return reinterpret_cast<std::uintptr_t>(report_);
@@ -47,7 +51,7 @@ class Parser {
  private:
   Buffer<char> input_;
   WordVectorParser parser_;
-  double report_[13];
+  double report_[16];
 };
 
 // The sink as the parser takes it. Sinks travel as addresses: no RTTI for embind's base<>.

@@ -11,7 +11,7 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
 ]);
 
-let platform = null; // { defaultWasm(simd), instantiate(source, imports), sourceSize?(source) }, set by the entry module
+let platform = null; // { defaultWasm(simd), instantiate(source, imports), fileSource?(source, readBytes) }, set by the entry module
 let active = null; // the Runtime that new objects use
 const loaded = new Map(); // build name -> Promise<Runtime>, for the default .wasm of each build
 
@@ -20,9 +20,9 @@ export function usePlatform(p) {
   platform = p;
 }
 
-/** The size of a source only the platform can tell (a Node fs.ReadStream's file), or undefined. */
-export async function sourceSize(source) {
-  return platform?.sourceSize?.(source);
+/** A source only the platform can read (a Node fs.ReadStream, as its file), or undefined. */
+export async function fileSource(source, readBytes) {
+  return platform?.fileSource?.(source, readBytes);
 }
 
 /** True where this engine validates wasm SIMD128. */

@@ -18,9 +18,15 @@ class WordSet {
   // Adds the word [p, p + n) (without '\n') as word size() unless it is already there.
   Added add(const char* p, std::size_t n);
   std::size_t size() const { return starts_.size(); }
-  // All the words in order, each followed by '\n': what the JS layer decodes in one go.
+  // All the words in order, each followed by '\n'; where each starts in it; and the hash table:
+  // slot_count() slots (a power of two, or 0 while empty) holding a word's index + 1 or 0, the
+  // word at FNV-1a(bytes) & (slot_count() - 1) or the first free slot after it. The JS Vocab
+  // (bindings/js/io/vocab.js) takes the three as they are.
   const char* text() const { return text_.data(); }
   std::size_t text_bytes() const { return text_.size(); }
+  const std::uint32_t* starts() const { return starts_.data(); }
+  const std::uint32_t* slots() const { return slots_; }
+  std::size_t slot_count() const { return slot_count_; }
 
  private:
   bool rehash(std::size_t slot_count);

@@ -36,6 +36,26 @@ test('encode: rows of words, unknown words a RangeError naming them unless unk s
   assert.throws(() => vocab.encode(['a'], { unknown: 0 }), { name: 'TypeError', message: /unknown option 'unknown' \(allowed: unk\)/ });
 });
 
+test('any string is a word: newlines, U+FFFD, long ones; lone surrogates are not', () => {
+  const long = 'x'.repeat(1000);
+  const vocab = new Vocab(['a\nb', '\ufffd', long, '', 'a']);
+  assert.deepEqual(vocab.words, ['a\nb', '\ufffd', long, '', 'a']);
+  assert.equal(vocab.indexOf('a\nb'), 0);
+  assert.equal(vocab.indexOf('\ufffd'), 1);
+  assert.equal(vocab.indexOf('\ud800'), -1, 'a lone surrogate is not U+FFFD');
+  assert.equal(vocab.indexOf(long), 2);
+  assert.equal(vocab.indexOf('a\n'), -1);
+  assert.throws(() => new Vocab(['ok', 'x\udc00']), { name: 'TypeError', message: 'Vocab: word 1 "x\\udc00" is not valid Unicode (a lone surrogate)' });
+});
+
+test('a large vocabulary: every word found at its row', () => {
+  const words = Array.from({ length: 50000 }, (_, i) => `w${i.toString(36)}${i % 7 ? '' : 'é'}`);
+  const vocab = new Vocab(words);
+  for (let i = 0; i < words.length; i += 7) assert.equal(vocab.indexOf(words[i]), i);
+  assert.equal(vocab.indexOf('w'), -1);
+  assert.deepEqual(vocab.encode(words.slice(100, 110)), Int32Array.from({ length: 10 }, (_, k) => 100 + k));
+});
+
 test('bad words and rows say what is wrong', () => {
   assert.throws(() => new Vocab(['a', 'b', 'a']), { name: 'TypeError', message: 'Vocab: the word "a" appears twice (at 0 and 2)' });
   assert.throws(() => new Vocab(['a', null]), { name: 'TypeError', message: 'Vocab: word 1 is null, not a string' });

@@ -1,11 +1,13 @@
 // What loadWordVectors and parseWordVectors read from, each as one shape: a source of byte
 // chunks with next() -> { done, value } (a promise for the streamed ones) and cancel(), and
 // totalBytes (exact, for progress; undefined when unknown) and sizeBound (an upper bound of the
-// file's size, which lets the parser size the table up front; undefined when unknown).
+// file's size, which lets the parser size the table up front; undefined when unknown). Each
+// chunk is parsed before the next is asked for, so a source may hand out the same buffer again.
 import { describe } from '../check.js';
-import { sourceSize } from '../runtime.js';
+import { fileSource } from '../runtime.js';
 
 const STRING_PIECE = 1 << 20; // UTF-16 code units encoded at a time
+const READ_BYTES = 1 << 20; // the buffer a byte stream or a file is read into, again and again
 
 function bytesOf(source) {
   if (source instanceof Uint8Array) return source;
@@ -35,9 +37,24 @@ export function syncSource(source, fn) {
   return fromIterator([bytes][Symbol.iterator](), bytes.length, bytes.length);
 }
 
+// A byte stream (a Blob's, a fetch body) reads into one reused buffer: no new buffer a chunk,
+// garbage until the next collection (tens of MB while a large file streams in). Other streams
+// hand out their own chunks.
 function fromStream(stream, totalBytes, sizeBound) {
-  const reader = stream.getReader();
-  return { totalBytes, sizeBound, next: () => reader.read(), cancel: (reason) => reader.cancel(reason).catch(() => {}) };
+  let reader;
+  let buffer = null;
+  try {
+    reader = stream.getReader({ mode: 'byob' });
+    buffer = new ArrayBuffer(READ_BYTES);
+  } catch {
+    reader = stream.getReader();
+  }
+  const next = buffer === null ? () => reader.read() : async () => {
+    const result = await reader.read(new Uint8Array(buffer));
+    buffer = result.value?.buffer ?? buffer; // the read hands the (transferred) buffer back
+    return result;
+  };
+  return { totalBytes, sizeBound, next, cancel: (reason) => reader.cancel(reason).catch(() => {}) };
 }
 
 /** Any source loadWordVectors takes (see syncSource, and index.d.ts WordVectorSource). */
@@ -56,9 +73,10 @@ export async function asyncSource(source, fn) {
   }
   if (typeof ReadableStream !== 'undefined' && source instanceof ReadableStream) return fromStream(source, undefined, undefined);
   if (source !== null && typeof source?.[Symbol.asyncIterator] === 'function') {
-    const size = await sourceSize(source); // a Node fs.ReadStream's file size
+    const file = await fileSource(source, READ_BYTES); // a Node fs.ReadStream, read as its file
+    if (file !== undefined) return file;
     const iterator = source[Symbol.asyncIterator]();
-    return fromIterator(iterator, size, size, () => iterator.return?.());
+    return fromIterator(iterator, undefined, undefined, () => iterator.return?.());
   }
   throw new TypeError(
     `${fn} expects a string, a Uint8Array, an ArrayBuffer, a Blob, a Response, a ReadableStream or an async iterable of Uint8Array, got ${describe(source)}`,

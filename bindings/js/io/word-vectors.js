@@ -5,7 +5,7 @@ import { checkBoolean, checkOptions, describe } from '../check.js';
 import { requireRuntime } from '../runtime.js';
 import { Embedding } from '../embedding.js';
 import { Table, kCore, kPretrained } from '../table.js';
-import { Vocab } from './vocab.js';
+import { Vocab, kFromWordSet, kText } from './vocab.js';
 import { asyncSource, chunkBytes, syncSource } from './sources.js';
 
 const FORMATS = ['auto', 'glove', 'word2vec', 'word2vec-binary']; // index: the C++ WordVectorFormat
@@ -38,9 +38,9 @@ function outOfMemory(fn) {
 // The parser's outcome (Parser::report in bindings/embind/word_vectors.cc).
 function report(parser, m) {
   const at = parser.report() >>> 3;
-  const [error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, wordsAt, wordsBytes] =
-    m.HEAPF64.subarray(at, at + 13);
-  return { error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, wordsAt, wordsBytes };
+  const [error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount] =
+    m.HEAPF64.subarray(at, at + 16);
+  return { error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount };
 }
 
 const plural = (n, noun) => `${n} ${noun}${n === 1 ? '' : 's'}`;
@@ -100,19 +100,22 @@ class Reader {
     if (!this.parser.finish()) throw parseError(this.fn, this.parser, this.m);
   }
 
-  // The words (decoded in one go: the parser keeps them '\n'-separated, UTF-8 checked) and the
-  // table, moved from the sink into a new Embedding.
+  // The Vocab, copies of the parser's WordSet (UTF-8 checked, each word once), and the table,
+  // moved from the sink into a new Embedding.
   result(freeze) {
     const { m, sink } = this;
-    const { dim, duplicates, wordsAt, wordsBytes } = report(this.parser, m);
-    const words = new TextDecoder('utf-8', { ignoreBOM: true }).decode(m.HEAPU8.subarray(wordsAt, wordsAt + wordsBytes)).split('\n');
-    words.pop();
-    const vocab = new Vocab(words);
+    const { dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount } = report(this.parser, m);
+    const rows = sink.rows();
+    const starts = new Uint32Array(rows + 1);
+    starts.set(m.HEAPU32.subarray(startsAt >>> 2, (startsAt >>> 2) + rows));
+    starts[rows] = textBytes;
+    const slots = slotCount > 0 ? m.HEAPU32.slice(slotsAt >>> 2, (slotsAt >>> 2) + slotCount) : new Uint32Array(16);
+    const vocab = Vocab[kFromWordSet](m.HEAPU8.slice(textAt, textAt + textBytes), starts, slots);
     const move = (handle) => {
       sink.moveTo(handle);
       return true;
     };
-    const embedding = new Embedding(sink.rows(), dim, {}, { [kPretrained]: move });
+    const embedding = new Embedding(rows, dim, {}, { [kPretrained]: move });
     embedding.requiresGrad = !freeze;
     return { vocab, embedding, duplicates };
   }
@@ -131,16 +134,17 @@ function abortReason(signal) {
   return signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
 }
 
-// Rejects when the signal aborts (never, without a signal), until cleanup().
-function whenAborted(signal) {
-  if (signal === undefined) return { promise: new Promise(() => {}), cleanup() {} };
-  let onAbort;
-  const promise = new Promise((_, reject) => {
-    onAbort = () => reject(abortReason(signal));
+// The promise, or its rejection with the signal's reason should the signal abort first. A new
+// listener each time, removed once settled: racing one long-lived promise instead would keep
+// every chunk reachable from its reactions.
+function unlessAborted(promise, signal) {
+  if (signal === undefined) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(promise).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-  promise.catch(() => {}); // rejected while nobody waits: not an unhandled rejection
-  return { promise, cleanup: () => signal.removeEventListener('abort', onAbort) };
 }
 
 // Calls onProgress every 1% of the file (or every MiB when its size is unknown), then at the end.
@@ -176,7 +180,6 @@ export async function loadWordVectors(source, options = {}) {
   }
   if (signal?.aborted) throw abortReason(signal);
   const input = await asyncSource(source, fn);
-  const aborted = whenAborted(signal);
   let reader = null;
   let done = false;
   try {
@@ -185,7 +188,7 @@ export async function loadWordVectors(source, options = {}) {
     const progress = new Progress(onProgress, input.totalBytes);
     let lastYield = Date.now();
     while (!reader.full) {
-      const next = await Promise.race([input.next(), aborted.promise]);
+      const next = await unlessAborted(input.next(), signal);
       if (next.done) {
         done = true;
         break;
@@ -195,7 +198,7 @@ export async function loadWordVectors(source, options = {}) {
         reader.feed(piece);
         if (reader.full) break;
         if (Date.now() - lastYield >= YIELD_MS) {
-          await Promise.race([new Promise((resolve) => setTimeout(resolve, 0)), aborted.promise]);
+          await unlessAborted(new Promise((resolve) => setTimeout(resolve, 0)), signal);
           lastYield = Date.now();
         }
       }
@@ -206,7 +209,6 @@ export async function loadWordVectors(source, options = {}) {
     progress.update(reader, true);
     return reader.result(freeze);
   } finally {
-    aborted.cleanup();
     reader?.dispose();
     if (!done) input.cancel(signal?.aborted ? abortReason(signal) : undefined);
   }
@@ -250,22 +252,20 @@ export function saveWordVectors(vocab, embedding, options = {}) {
   const { rt, handle } = embedding[kCore];
   const rows = embedding.numEmbeddings;
   if (vocab.size !== rows) throw new TypeError(`${fn}: the vocab has ${plural(vocab.size, 'word')} but the table ${plural(rows, 'row')}`);
-  // Words are separated by spaces and newlines (GloVe's values are the last fields of a line,
-  // so its words may hold spaces), and written as UTF-8.
-  const words = vocab.words;
-  const separators = format === 'glove' ? /\n|\p{Surrogate}/u : /[ \n]|\p{Surrogate}/u;
-  if (separators.test(words.join('\0'))) {
-    const i = words.findIndex((w) => separators.test(w));
-    const why = /\p{Surrogate}/u.test(words[i]) ? 'is not valid Unicode (a lone surrogate)' : `holds a ${format === 'glove' ? 'newline' : 'space or a newline'}, which the format cannot`;
-    throw new TypeError(`${fn}: word ${i} ${JSON.stringify(words[i])} ${why}`);
+  // Words are separated by newlines, and by spaces but in GloVe (its values are the last fields
+  // of a line), and written as UTF-8 (a Vocab's words are valid Unicode).
+  const text = vocab[kText];
+  const space = format === 'glove' ? -1 : text?.indexOf(0x20) ?? -1;
+  if (text === null || space >= 0) {
+    const i = vocab.words.findIndex((w) => w.includes('\n') || (space >= 0 && w.includes(' ')));
+    throw new TypeError(`${fn}: word ${i} ${JSON.stringify(vocab.wordAt(i))} holds a ${format === 'glove' ? 'newline' : 'space or a newline'}, which the format cannot`);
   }
-  const utf8 = new TextEncoder().encode(words.length > 0 ? `${words.join('\n')}\n` : '');
   handle.catchUpAll(); // the values as the table's weight shows them
   const writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), handle.weightPtr(), rows, embedding.embeddingDim);
   try {
-    const at = writer.words(utf8.length);
+    const at = writer.words(text.length);
     if (at === 0) throw outOfMemory(fn);
-    rt.m.HEAPU8.set(utf8, at);
+    rt.m.HEAPU8.set(text, at);
     const pieces = [];
     let total = 0;
     for (let n; (n = writer.writePiece()) !== 0; total += n) {
