@@ -21,10 +21,11 @@ export async function instantiate(source, imports) {
 }
 
 /**
- * An fs.ReadStream that has not started, read as its file from `start` to `end` into one reused
- * buffer, as loadWordVectors' sources are (see io/sources.js): the stream itself would allocate
- * a buffer a read, garbage until the next collection (tens of MB while a large file streams
- * in). The stream is destroyed. Anything else: undefined.
+ * An fs.ReadStream that has not started, read as its file from `start` to `end` into two
+ * buffers in turn, the next piece coming in while the last is parsed, as loadWordVectors'
+ * sources are (see io/sources.js): the stream itself would allocate a buffer a read, garbage
+ * until the next collection (tens of MB while a large file streams in). The stream is
+ * destroyed. Anything else: undefined.
  */
 export async function fileSource(source, readBytes) {
   if (!(source instanceof ReadStream) || source.path == null || source.bytesRead !== 0 || source.readableLength !== 0 || source.readableFlowing) {
@@ -34,17 +35,29 @@ export async function fileSource(source, readBytes) {
   const file = await open(source.path, 'r');
   const size = (await file.stat()).size;
   const end = Math.min(source.end ?? Infinity, size - 1) + 1;
-  let position = source.start ?? 0;
-  const buffer = Buffer.allocUnsafe(readBytes);
-  const close = () => file.close().catch(() => {});
+  const start = Math.min(source.start ?? 0, end);
+  let position = start;
+  const read = (buffer) => {
+    const length = Math.min(buffer.length, end - position);
+    position += length;
+    return length > 0 ? file.read(buffer, 0, length, position - length) : Promise.resolve({ bytesRead: 0, buffer });
+  };
+  const buffers = [Buffer.allocUnsafe(readBytes), Buffer.allocUnsafe(readBytes)];
+  let turn = 0;
+  let pending = read(buffers[0]);
+  const close = () => pending.catch(() => {}).then(() => file.close()).catch(() => {});
   return {
-    totalBytes: Math.max(0, end - position),
-    sizeBound: Math.max(0, end - position),
+    totalBytes: end - start,
+    sizeBound: end - start,
     async next() {
-      const { bytesRead } = position < end ? await file.read(buffer, 0, Math.min(readBytes, end - position), position) : { bytesRead: 0 };
-      position += bytesRead;
-      if (bytesRead === 0) await close();
-      return bytesRead === 0 ? { done: true, value: undefined } : { done: false, value: buffer.subarray(0, bytesRead) };
+      const { bytesRead, buffer } = await pending;
+      if (bytesRead === 0) {
+        await close();
+        return { done: true, value: undefined };
+      }
+      turn ^= 1;
+      pending = read(buffers[turn]);
+      return { done: false, value: buffer.subarray(0, bytesRead) };
     },
     cancel: close,
   };

@@ -31,7 +31,8 @@ namespace decimal {
 inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 inline constexpr int kMaxExactPow10 = 22;  // 10^22 is the largest power of ten a double holds exactly
-inline constexpr float kPow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f};  // exact floats
+inline constexpr float kPow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f};  // exact floats
+inline constexpr std::uint32_t kPow10u[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
 
 inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
@@ -40,7 +41,7 @@ inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; 
 // path). Rounding q to float gives the float nearest x unless a float32 rounding boundary (a
 // midpoint, itself a double) lies between x and q, which cannot be since q is the double
 // nearest x, or q is such a boundary: then (and outside the normal range) return false.
-inline bool fast_decimal(std::uint64_t m, int e10, float* out) {
+__attribute__((always_inline)) inline bool fast_decimal(std::uint64_t m, int e10, float* out) {
   if (m >= (std::uint64_t{1} << 53) || e10 < -kMaxExactPow10 || e10 > kMaxExactPow10) return false;
   const double q = e10 < 0 ? static_cast<double>(m) / kPow10[-e10] : static_cast<double>(m) * kPow10[e10];
   if (!(q >= 1.17549435e-38 && q <= 3.40282347e38)) return false;  // float32's normal range
@@ -52,7 +53,7 @@ inline bool fast_decimal(std::uint64_t m, int e10, float* out) {
 }
 
 // Eight bytes, the first in the lowest byte (wasm and x86 are little-endian).
-inline std::uint64_t load8(const char* p) {
+__attribute__((always_inline)) inline std::uint64_t load8(const char* p) {
   std::uint64_t v;
   std::memcpy(&v, p, sizeof v);
   return v;
@@ -60,7 +61,7 @@ inline std::uint64_t load8(const char* p) {
 
 // How many of the eight bytes v, from the first, are ASCII digits (0 to 8). A byte is not a
 // digit when its high nibble is not 3, or is not 3 after adding 6 (':' .. '?').
-inline int leading_digits(std::uint64_t v) {
+__attribute__((always_inline)) inline int leading_digits(std::uint64_t v) {
   constexpr std::uint64_t kHigh = 0xf0f0f0f0f0f0f0f0, kThrees = 0x3030303030303030;
   const std::uint64_t other = ((v & kHigh) ^ kThrees) | (((v + 0x0606060606060606) & kHigh) ^ kThrees);
   return other == 0 ? 8 : __builtin_ctzll(other) / 8;
@@ -68,7 +69,7 @@ inline int leading_digits(std::uint64_t v) {
 
 // The value of the first n (1 to 8) digits of v: moved to the top bytes (the zeros before
 // them are leading zeros), then combined in pairs, fours and eights by three multiplications.
-inline std::uint32_t digits_value(std::uint64_t v, int n) {
+__attribute__((always_inline)) inline std::uint32_t digits_value(std::uint64_t v, int n) {
   v = (v - 0x3030303030303030) << (8 * (8 - n));
   v = v * 10 + (v >> 8);
   v = (((v & 0x000000ff000000ff) * (100 + (1000000ull << 32))) +
@@ -78,29 +79,29 @@ inline std::uint32_t digits_value(std::uint64_t v, int n) {
 
 }  // namespace decimal
 
-// Inline for the row loops: what word-vector files hold, eight bytes at a time ([-], 1-7
-// digits, a point, 0-7 digits, no exponent), when 17 bytes are there to read. Up to 2^24 the
-// digits m and 10^fraction are exact floats, and one float division rounds m / 10^fraction
-// correctly; past it, fast_decimal. The rest, and any doubt, go to scan_float32_slow.
-inline const char* scan_float32(const char* p, const char* end, float* out) {
+// Inline for the row loops, the shape word-vector files hold: [-]d.ddd (one digit before the
+// point, up to 8 after it, no exponent), the fraction's digits read eight bytes at a time, when
+// 11 bytes are there to read. Up to 2^24 the digits m and 10^fraction are exact floats, and one
+// float division rounds m / 10^fraction correctly; past it, fast_decimal. Anything else, and
+// any doubt, goes to scan_float32_slow.
+__attribute__((always_inline)) inline const char* scan_float32(const char* p, const char* end, float* out) {
   using namespace decimal;
   const bool negative = p != end && *p == '-';
   const char* q = p + negative;
-  if (end - q >= 17) {
-    const std::uint64_t head = load8(q);
-    const int whole = leading_digits(head);
-    if (whole > 0 && whole < 8 && q[whole] == '.') {
-      const std::uint64_t tail = load8(q + whole + 1);
-      const int fraction = leading_digits(tail);
-      const char* stop = q + whole + 1 + fraction;
-      std::uint64_t m = digits_value(head, whole);
-      if (fraction > 0) m = m * static_cast<std::uint32_t>(kPow10f[fraction & 7]) + digits_value(tail, fraction);
-      float value = 0.0f;
-      if (fraction < 8 && (*stop | 0x20) != 'e' &&
-          (m < (1u << 24) ? (value = static_cast<float>(m) / kPow10f[fraction], true) : fast_decimal(m, -fraction, &value))) {
-        *out = negative ? -value : value;
-        return stop;
+  if (end - q >= 11 && is_digit(q[0]) && q[1] == '.') {
+    const std::uint64_t tail = load8(q + 2);
+    const int fraction = leading_digits(tail);
+    const char* stop = q + 2 + fraction;
+    if ((*stop | 0x20) != 'e' && (fraction < 8 || !is_digit(*stop))) {
+      const std::uint32_t m = static_cast<std::uint32_t>(q[0] - '0') * kPow10u[fraction] + (fraction > 0 ? digits_value(tail, fraction) : 0);
+      float value;
+      if (m < (1u << 24)) {
+        value = static_cast<float>(m) / kPow10f[fraction];
+      } else if (!fast_decimal(m, -fraction, &value)) {
+        return scan_float32_slow(p, end, out);
       }
+      *out = negative ? -value : value;
+      return stop;
     }
   }
   return scan_float32_slow(p, end, out);

@@ -177,20 +177,50 @@ const char* WordVectorParser::feed_lines(const char* p, const char* end) {
     carry_.clear();
     p = newline + 1;
   }
-  while (p != end && text_format() && !full()) {
-    const char* newline = find(p, end, '\n');
-    if (newline == nullptr) {
-      carry_offset_ = offset_of(p);
-      if (!carry_.append(p, static_cast<std::size_t>(end - p))) {
-        fail(ParseError::kOutOfMemory, carry_offset_);
-        return nullptr;
-      }
-      return end;
+  // The complete lines end at the last newline; what follows waits in carry_.
+  const char* last = end;
+  while (last != p && last[-1] != '\n') --last;
+  while (p != last && text_format() && !full()) {
+    const char* next = quick_row(p, last);
+    if (next == nullptr) {
+      if (error_.error != ParseError::kNone) return nullptr;
+      const char* newline = find(p, last, '\n');
+      if (!line(p, static_cast<std::size_t>(newline - p), offset_of(p))) return nullptr;
+      next = newline + 1;
     }
-    if (!line(p, static_cast<std::size_t>(newline - p), offset_of(p))) return nullptr;
-    p = newline + 1;
+    p = next;
   }
-  return p;
+  if (p != last || !text_format() || full()) return p;
+  if (last != end) {
+    carry_offset_ = offset_of(last);
+    if (!carry_.append(last, static_cast<std::size_t>(end - last))) {
+      fail(ParseError::kOutOfMemory, carry_offset_);
+      return nullptr;
+    }
+  }
+  return end;
+}
+
+// The common row, read in place: a word without spaces, then dim_ numbers each after one
+// space, then blanks and the newline (the last byte of [p, limit) is one). Returns where the
+// next row starts, or nullptr for any other row (line() then reads it again, finding the rule
+// it breaks or a GloVe word with spaces) and for a word that is not UTF-8 (an error).
+const char* WordVectorParser::quick_row(const char* p, const char* limit) {
+  if (dim_ == 0 || blank_line_ != 0 || rows_read_ == count_) return nullptr;
+  const char* q = p;
+  while (*q != ' ' && *q != '\n') ++q;
+  const char* word_end = q;
+  float* row = sink_.next_row();
+  if (row == nullptr) return nullptr;
+  for (std::size_t j = 0; j < dim_; ++j) {
+    if (*q != ' ' || (q = scan_float32(q + 1, limit, row + j)) == nullptr) return nullptr;
+  }
+  while (is_blank(*q) || *q == '\r') ++q;
+  if (*q != '\n') return nullptr;
+  row_ = row;
+  ++lines_;
+  const std::uint64_t offset = offset_of(p);
+  return add_word(p, static_cast<std::size_t>(word_end - p), offset) && end_row(offset) ? q + 1 : nullptr;
 }
 
 bool WordVectorParser::line(const char* p, std::size_t n, std::uint64_t offset) {

@@ -71,6 +71,7 @@ class WordVectorParser {
   bool feed_known(const char* p, std::size_t n);
   const char* feed_lines(const char* p, const char* end);
   bool feed_binary(const char* p, const char* end);
+  const char* quick_row(const char* p, const char* limit);
   bool line(const char* p, std::size_t n, std::uint64_t offset);
   bool header(const char* p, std::size_t n, std::uint64_t offset);
   bool begin_rows(std::size_t dim, std::size_t expected_rows, std::uint64_t offset);

@@ -2,12 +2,12 @@
 // chunks with next() -> { done, value } (a promise for the streamed ones) and cancel(), and
 // totalBytes (exact, for progress; undefined when unknown) and sizeBound (an upper bound of the
 // file's size, which lets the parser size the table up front; undefined when unknown). Each
-// chunk is parsed before the next is asked for, so a source may hand out the same buffer again.
+// chunk is parsed before the next is asked for, so its buffer can then take the one after it.
 import { describe } from '../check.js';
 import { fileSource } from '../runtime.js';
 
 const STRING_PIECE = 1 << 20; // UTF-16 code units encoded at a time
-const READ_BYTES = 1 << 20; // the buffer a byte stream or a file is read into, again and again
+const READ_BYTES = 1 << 20; // the two buffers a byte stream or a file is read into, in turn
 
 function bytesOf(source) {
   if (source instanceof Uint8Array) return source;
@@ -37,21 +37,24 @@ export function syncSource(source, fn) {
   return fromIterator([bytes][Symbol.iterator](), bytes.length, bytes.length);
 }
 
-// A byte stream (a Blob's, a fetch body) reads into one reused buffer: no new buffer a chunk,
-// garbage until the next collection (tens of MB while a large file streams in). Other streams
-// hand out their own chunks.
+// A byte stream (a Blob's, a fetch body) reads into two buffers in turn, the next chunk coming
+// in while the last is parsed: no new buffer a chunk, garbage until the next collection (tens
+// of MB while a large file streams in). Other streams hand out their own chunks.
 function fromStream(stream, totalBytes, sizeBound) {
   let reader;
-  let buffer = null;
   try {
     reader = stream.getReader({ mode: 'byob' });
-    buffer = new ArrayBuffer(READ_BYTES);
   } catch {
     reader = stream.getReader();
+    return { totalBytes, sizeBound, next: () => reader.read(), cancel: (reason) => reader.cancel(reason).catch(() => {}) };
   }
-  const next = buffer === null ? () => reader.read() : async () => {
-    const result = await reader.read(new Uint8Array(buffer));
-    buffer = result.value?.buffer ?? buffer; // the read hands the (transferred) buffer back
+  let pending = reader.read(new Uint8Array(READ_BYTES));
+  let handed = null; // the buffer of the chunk handed out last: free once the next is asked for
+  const next = async () => {
+    const result = await pending;
+    const free = handed;
+    handed = result.value?.buffer ?? null; // a read hands back the buffer it was given (transferred)
+    if (!result.done) pending = reader.read(new Uint8Array(free ?? new ArrayBuffer(READ_BYTES)));
     return result;
   };
   return { totalBytes, sizeBound, next, cancel: (reason) => reader.cancel(reason).catch(() => {}) };
