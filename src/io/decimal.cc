@@ -137,16 +137,6 @@ float exact_float32(const char* p, const char* end, int exponent) {
   return f;
 }
 
-// Writes the decimal digits of v at p, returns the end.
-char* write_uint(std::uint64_t v, char* p) {
-  char tmp[20];
-  int n = 0;
-  do tmp[n++] = static_cast<char>('0' + v % 10);
-  while ((v /= 10) != 0);
-  while (n > 0) *p++ = tmp[--n];
-  return p;
-}
-
 // The float32 nearest m * 10^e10 (m > 0).
 float decimal_to_float32(std::uint64_t m, int e10) {
   float f;
@@ -211,7 +201,16 @@ char* copy(const char* text, char* out) {
 
 }  // namespace
 
-const char* scan_float32_slow(const char* p, const char* end, float* out) {
+char* write_uint(std::uint64_t v, char* p) {
+  char tmp[20];
+  int n = 0;
+  do tmp[n++] = static_cast<char>('0' + v % 10);
+  while ((v /= 10) != 0);
+  while (n > 0) *p++ = tmp[--n];
+  return p;
+}
+
+const char* scan_float32(const char* p, const char* end, float* out) {
   bool negative = false;
   if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
   const char* const unsigned_start = p;

@@ -11,7 +11,7 @@ namespace emb::io {
 // one side of the point, or [+-] inf, infinity or nan in any case. Stops at the first byte
 // that cannot continue the number and returns where it stopped; returns nullptr (out
 // untouched) when [p, end) does not start with a number.
-inline const char* scan_float32(const char* p, const char* end, float* out);
+const char* scan_float32(const char* p, const char* end, float* out);
 
 // scan_float32 over the whole of [p, p + n): false (out untouched) unless all of it is one number.
 bool parse_float32(const char* p, std::size_t n, float* out);
@@ -23,8 +23,8 @@ bool parse_float32(const char* p, std::size_t n, float* out);
 inline constexpr std::size_t kMaxFloat32Chars = 24;
 std::size_t format_float32(float value, char* out);
 
-// scan_float32 for any number (the inline part below takes the common shape only).
-const char* scan_float32_slow(const char* p, const char* end, float* out);
+// Writes the decimal digits of v at p; returns the end.
+char* write_uint(std::uint64_t v, char* p);
 
 namespace decimal {
 
@@ -79,32 +79,30 @@ __attribute__((always_inline)) inline std::uint32_t digits_value(std::uint64_t v
 
 }  // namespace decimal
 
-// Inline for the row loops, the shape word-vector files hold: [-]d.ddd (one digit before the
-// point, up to 8 after it, no exponent), the fraction's digits read eight bytes at a time, when
-// 11 bytes are there to read. Up to 2^24 the digits m and 10^fraction are exact floats, and one
-// float division rounds m / 10^fraction correctly; past it, fast_decimal. Anything else, and
-// any doubt, goes to scan_float32_slow.
-__attribute__((always_inline)) inline const char* scan_float32(const char* p, const char* end, float* out) {
+// scan_float32 for the shape word-vector files hold, inline for the row loop: [-]d.ddd (one
+// digit before the point, up to 8 after it, no exponent), the fraction's digits read eight
+// bytes at a time, when 11 bytes are there to read. Up to 2^24 the digits m and 10^fraction are
+// exact floats, and one float division rounds m / 10^fraction correctly; past it, fast_decimal.
+// Returns nullptr (out untouched) for anything else and any doubt: then call scan_float32,
+// which reads every number (the quick shape too, only slower).
+__attribute__((always_inline)) inline const char* scan_float32_quick(const char* p, const char* end, float* out) {
   using namespace decimal;
   const bool negative = p != end && *p == '-';
   const char* q = p + negative;
-  if (end - q >= 11 && is_digit(q[0]) && q[1] == '.') {
-    const std::uint64_t tail = load8(q + 2);
-    const int fraction = leading_digits(tail);
-    const char* stop = q + 2 + fraction;
-    if ((*stop | 0x20) != 'e' && (fraction < 8 || !is_digit(*stop))) {
-      const std::uint32_t m = static_cast<std::uint32_t>(q[0] - '0') * kPow10u[fraction] + (fraction > 0 ? digits_value(tail, fraction) : 0);
-      float value;
-      if (m < (1u << 24)) {
-        value = static_cast<float>(m) / kPow10f[fraction];
-      } else if (!fast_decimal(m, -fraction, &value)) {
-        return scan_float32_slow(p, end, out);
-      }
-      *out = negative ? -value : value;
-      return stop;
-    }
+  if (end - q < 11 || !is_digit(q[0]) || q[1] != '.') return nullptr;
+  const std::uint64_t tail = load8(q + 2);
+  const int fraction = leading_digits(tail);
+  const char* stop = q + 2 + fraction;
+  if ((*stop | 0x20) == 'e' || (fraction == 8 && is_digit(*stop))) return nullptr;
+  const std::uint32_t m = static_cast<std::uint32_t>(q[0] - '0') * kPow10u[fraction] + (fraction > 0 ? digits_value(tail, fraction) : 0);
+  float value;
+  if (m < (1u << 24)) {
+    value = static_cast<float>(m) / kPow10f[fraction];
+  } else if (!fast_decimal(m, -fraction, &value)) {
+    return nullptr;
   }
-  return scan_float32_slow(p, end, out);
+  *out = negative ? -value : value;
+  return stop;
 }
 
 }  // namespace emb::io

@@ -10,15 +10,6 @@ namespace {
 
 constexpr std::size_t kPieceBytes = 1 << 20;
 
-char* write_uint(std::size_t v, char* p) {
-  char digits[20];
-  int n = 0;
-  do digits[n++] = static_cast<char>('0' + v % 10);
-  while ((v /= 10) != 0);
-  while (n > 0) *p++ = digits[--n];
-  return p;
-}
-
 }  // namespace
 
 WordVectorWriter::WordVectorWriter(WordVectorFormat format, const float* table, std::size_t rows, std::size_t dim)

@@ -39,14 +39,23 @@ float float_of(std::uint32_t b) {
   return f;
 }
 
-// parse_float32 reads `text` exactly as strtof does, bit for bit.
-void expect_as_strtof(const std::string& text) {
+// parse_float32 reads `text` exactly as strtof does, bit for bit, and so does the quick path
+// of the row loop when it takes the text (followed by a space and more bytes, as in a row).
+// Returns whether the quick path took it.
+bool expect_as_strtof(const std::string& text) {
   char* end;
   const float want = std::strtof(text.c_str(), &end);
-  ASSERT_EQ(end, text.c_str() + text.size()) << "strtof stopped early in " << text;
+  EXPECT_EQ(end, text.c_str() + text.size()) << "strtof stopped early in " << text;
   float got;
-  ASSERT_TRUE(parse_float32(text.data(), text.size(), &got)) << text;
-  ASSERT_EQ(bits_of(got), bits_of(want)) << text << ": got " << got << ", strtof " << want;
+  EXPECT_TRUE(parse_float32(text.data(), text.size(), &got)) << text;
+  EXPECT_EQ(bits_of(got), bits_of(want)) << text << ": got " << got << ", strtof " << want;
+  const std::string row = text + " 1.5 2.5 3.5";
+  float quick;
+  const char* stop = emb::io::scan_float32_quick(row.data(), row.data() + row.size(), &quick);
+  if (stop == nullptr) return false;
+  EXPECT_EQ(stop, row.data() + text.size()) << "quick path stopped elsewhere in " << text;
+  EXPECT_EQ(bits_of(quick), bits_of(want)) << text << ": quick path " << quick << ", strtof " << want;
+  return true;
 }
 
 std::string format(float f) {
@@ -122,9 +131,18 @@ TEST(Decimal, FileStyleDecimalsAsStrtof) {
     expect_as_strtof(buf);
   }
   for (int m = 0; m < 1000000; m += kScale) {
-    std::snprintf(buf, sizeof buf, "0.%06d", m);
-    expect_as_strtof(buf);
+    std::snprintf(buf, sizeof buf, "%s%d.%06d", m % 2 ? "-" : "", m % 10, m);
+    ASSERT_TRUE(expect_as_strtof(buf)) << "the quick path takes " << buf;
   }
+  // 8 digits after the point: past 2^24, the quick path's double division and its midpoint
+  // check (which hands the rare midpoint to the slow path).
+  int taken = 0;
+  const int n = 200000 / kScale;
+  for (int i = 0; i < n; ++i) {
+    std::snprintf(buf, sizeof buf, "%d.%08u", i % 10, static_cast<unsigned>(rng()) % 100000000u);
+    taken += expect_as_strtof(buf);
+  }
+  EXPECT_GT(taken, n * 99 / 100);
 }
 
 // Decimals at and around float32 rounding boundaries (midpoints between neighbours), where a
