@@ -11,7 +11,6 @@ namespace emb::io {
 namespace {
 
 using decimal::fast_decimal;
-using decimal::is_digit;
 using decimal::kMaxExactPow10;
 using decimal::kPow10;
 

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "io/text.h"
+
 namespace emb::io {
 
 // Parses the number at [p, end) and rounds it to the nearest float32, ties to even, exactly as
@@ -33,8 +35,6 @@ inline constexpr double kPow10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e
 inline constexpr int kMaxExactPow10 = 22;  // 10^22 is the largest power of ten a double holds exactly
 inline constexpr float kPow10f[] = {1e0f, 1e1f, 1e2f, 1e3f, 1e4f, 1e5f, 1e6f, 1e7f, 1e8f};  // exact floats
 inline constexpr std::uint32_t kPow10u[] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 
 // m * 10^e10 rounded to float32, when one double operation decides it. m and 10^|e10| are then
 // exact doubles, so the double result q is the correctly rounded x = m * 10^e10 (Clinger's fast

@@ -5,6 +5,7 @@
 
 namespace emb::io {
 
+inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
 inline bool is_blank(char c) { return c == ' ' || c == '\t'; }
 
 // The first c in [p, end), or nullptr.

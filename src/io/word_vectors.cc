@@ -18,8 +18,6 @@ constexpr std::uint64_t kMaxDim = 1ull << 26;          // a row of 256 MiB: wide
 // claiming a huge table gets no more (the table grows if the rows do come).
 constexpr std::uint64_t kUnconfirmedBytes = 1ull << 28;
 
-inline bool is_digit(char c) { return static_cast<unsigned char>(c - '0') < 10; }
-
 // Characters of a text row after its word: digits, "+-.", blanks, and the letters of e, inf,
 // infinity and nan in either case.
 inline bool is_number_text(char c) {

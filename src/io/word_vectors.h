@@ -2,6 +2,8 @@
 // and fastText .vec ("<count> <dim>" header), word2vec binary (the C tool's and gensim's
 // layouts), or sniffed from the first bytes. Fed in chunks of any size, it never holds more
 // of the file than a line (a binary word); each row goes to a RowSink, each word to a WordSet.
+// Text rows of the common shape take a quick path (word_vectors_rows.cc); any other row is
+// read again by line(), which finds the rule it breaks.
 #pragma once
 #include <cstddef>
 #include <cstdint>
