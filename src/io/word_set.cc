@@ -35,6 +35,12 @@ bool WordSet::rehash(std::size_t slot_count) {
   return true;
 }
 
+bool WordSet::reserve(std::size_t words) {
+  std::size_t slot_count = 1024;
+  while (slot_count < 2 * words) slot_count *= 2;
+  return (slot_count <= slot_count_ || rehash(slot_count)) && starts_.reserve(words) && text_.reserve(8 * words);
+}
+
 WordSet::Added WordSet::add(const char* p, std::size_t n) {
   if (2 * (size() + 1) > slot_count_ && !rehash(slot_count_ == 0 ? 1024 : 2 * slot_count_)) return Added::kOutOfMemory;
   std::size_t slot = hash(p, n) & (slot_count_ - 1);

@@ -14,6 +14,10 @@ class WordSet {
   WordSet(const WordSet&) = delete;
   WordSet& operator=(const WordSet&) = delete;
 
+  // Room for `words` words (their text guessed at 8 bytes a word) without growing: no rehash and
+  // no copies. A hint: false, changing nothing, when memory runs out.
+  bool reserve(std::size_t words);
+
   enum class Added { kNew, kDuplicate, kOutOfMemory };
   // Adds the word [p, p + n) (without '\n') as word size() unless it is already there.
   Added add(const char* p, std::size_t n);

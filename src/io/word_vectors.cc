@@ -17,6 +17,7 @@ constexpr std::uint64_t kMaxDim = 1ull << 26;          // a row of 256 MiB: wide
 // Room reserved for a header's rows when the file's size cannot confirm them: a small file
 // claiming a huge table gets no more (the table grows if the rows do come).
 constexpr std::uint64_t kUnconfirmedBytes = 1ull << 28;
+constexpr std::size_t kReservedWords = 1 << 22;  // at most 32 MiB of word slots up front
 
 // Characters of a text row after its word: digits, "+-.", blanks, and the letters of e, inf,
 // infinity and nan in either case.
@@ -210,7 +211,9 @@ bool WordVectorParser::header(const char* p, std::size_t n, std::uint64_t offset
 
 bool WordVectorParser::begin_rows(std::size_t dim, std::size_t expected_rows, std::uint64_t offset) {
   dim_ = dim;
-  if (!sink_.begin(dim, std::min(expected_rows, max_rows_))) return fail(ParseError::kOutOfMemory, offset);
+  expected_rows = std::min(expected_rows, max_rows_);
+  if (!sink_.begin(dim, expected_rows)) return fail(ParseError::kOutOfMemory, offset);
+  words_.reserve(std::min<std::size_t>(expected_rows, kReservedWords));  // a hint: the set grows if it must
   return true;
 }
 
