@@ -12,8 +12,9 @@ export async function instantiate(source, imports) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
     return WebAssembly.instantiate(checkWasmBytes(asBytes(source), 'init({ wasm })'), imports);
   }
-  const base = globalThis.location?.href ?? import.meta.url;
-  const url = new URL(String(source), base);
+  // Relative to the page or worker, as fetch() would resolve it (import.meta.url here would be
+  // the bundle's, and webpack inlines it as the build machine's file path).
+  const url = new URL(String(source), globalThis.location?.href);
   const response = await fetch(url, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}`);
   // Streaming compiles while the bytes arrive; it needs the application/wasm MIME type.
