@@ -2,13 +2,33 @@
 // the moment it can run a lookup (module load, wasm compile and instantiate, backend setup);
 // importMs: the part spent importing the JavaScript.
 //   node bench/startup.mjs --contender ours
+// For ours, phases splits the time after the import: glue (the Emscripten glue's setup and
+// reading the .wasm, up to compiling), compile, instantiate, and registration (Embind
+// registering the bindings, C++ static constructors, until init() resolves). Compile and
+// instantiate are timed by calling them one after the other in place of the loader's single
+// WebAssembly.instantiate(bytes) (the same work). importFloor: Node's cost for any first import()
+// of a module, the part of importMs that is not ours.
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { childArgs, report, NODE_MODULES, BUILD } from './lib/common.mjs';
 
+const marks = {};
+function timeWasmPhases() {
+  const instantiate = WebAssembly.instantiate;
+  WebAssembly.instantiate = async function timed(bytes, imports) {
+    marks.read = performance.now();
+    const module = await WebAssembly.compile(bytes);
+    marks.compiled = performance.now();
+    const instance = await instantiate(module, imports);
+    marks.instantiated = performance.now();
+    return { module, instance };
+  };
+}
+
 const STARTUPS = {
-  ours: async (mark) => { const { init } = await import('wasm-embedding'); mark(); await init({ simd: true }); },
-  oursScalar: async (mark) => { const { init } = await import('wasm-embedding'); mark(); await init({ simd: false }); },
+  ours: async (mark) => { timeWasmPhases(); const { init } = await import('wasm-embedding'); mark(); await init({ simd: true }); },
+  oursScalar: async (mark) => { timeWasmPhases(); const { init } = await import('wasm-embedding'); mark(); await init({ simd: false }); },
+  importFloor: async (mark) => { await import('data:text/javascript,export default 1'); mark(); },
   tfjsWasm: async (mark) => {
     const tf = await import('@tensorflow/tfjs-core');
     const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
@@ -34,4 +54,11 @@ const { contender } = childArgs({ contender: 'ours' });
 const t0 = performance.now();
 let imported = 0;
 await STARTUPS[contender](() => { imported = performance.now() - t0; });
-report({ kind: 'startup', contender, ms: performance.now() - t0, importMs: imported });
+const end = performance.now();
+const phases = marks.instantiated && {
+  glue: marks.read - t0 - imported,
+  compile: marks.compiled - marks.read,
+  instantiate: marks.instantiated - marks.compiled,
+  registration: end - marks.instantiated,
+};
+report({ kind: 'startup', contender, ms: end - t0, importMs: imported, phases });

@@ -16,12 +16,20 @@ export async function instantiate(source, imports) {
   // the bundle's, and webpack inlines it as the build machine's file path).
   const url = new URL(String(source), globalThis.location?.href);
   const response = await fetch(url, { credentials: 'same-origin' });
-  if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}. ${advice(url)}`);
   // Streaming compiles while the bytes arrive; it needs the application/wasm MIME type.
   if (typeof WebAssembly.instantiateStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
     return WebAssembly.instantiateStreaming(response, imports);
   }
-  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href), imports);
+  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href, advice(url)), imports);
+}
+
+// What to do when the .wasm is not where the module expects it. Vite before 8 pre-bundles
+// dependencies into node_modules/.vite/deps/ and leaves their .wasm files behind (Vite 8 rewrites the URLs).
+function advice(url) {
+  return url.pathname.includes('/.vite/deps/')
+    ? "Vite before 8 pre-bundles wasm-embedding without its .wasm files: add optimizeDeps: { exclude: ['wasm-embedding'] } to the Vite config"
+    : 'Serve the .wasm files next to the module (a bundler that does not emit them: see the README), or pass init({ wasm })';
 }
 
 export function asBytes(source) {

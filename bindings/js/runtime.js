@@ -74,14 +74,14 @@ async function loadRuntime(simd, source) {
   return { m, simd, scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 };
 }
 
-/** Throws a clear message unless the bytes start with wasm's magic number. */
-export function checkWasmBytes(bytes, where) {
+/** Throws a clear message unless the bytes start with wasm's magic number; advice says what to do. */
+export function checkWasmBytes(bytes, where, advice = 'Serve the .wasm next to the module, or pass init({ wasm })') {
   const magic = [0, 0x61, 0x73, 0x6d];
   if (bytes.length < 4 || magic.some((b, i) => bytes[i] !== b)) {
     const head = Array.from(bytes.subarray(0, 16), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
     throw new Error(
       `wasm-embedding: ${where} is not a WebAssembly module (it starts with ${JSON.stringify(head)}); ` +
-      'the server sent something else, such as an HTML page for a missing file. Serve the .wasm next to the module, or pass init({ wasm })',
+      `the server sent something else, such as an HTML page for a missing file. ${advice}`,
     );
   }
   return bytes;
