@@ -7,10 +7,10 @@ export function defaultWasm(simd) {
   return simd ? new URL('./embedding.wasm', import.meta.url) : new URL('./embedding-scalar.wasm', import.meta.url);
 }
 
-/** Compiles and instantiates the module from bytes or a URL (streaming when the server allows). */
-export async function instantiate(source, imports) {
+/** Compiles the module from bytes or a URL (while it downloads, when the server allows). */
+export async function compile(source) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    return WebAssembly.instantiate(checkWasmBytes(asBytes(source), 'init({ wasm })'), imports);
+    return WebAssembly.compile(checkWasmBytes(asBytes(source), 'init({ wasm })'));
   }
   // Relative to the page or worker, as fetch() would resolve it (import.meta.url here would be
   // the bundle's, and webpack inlines it as the build machine's file path).
@@ -18,10 +18,10 @@ export async function instantiate(source, imports) {
   const response = await fetch(url, { credentials: 'same-origin' });
   if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}. ${advice(url)}`);
   // Streaming compiles while the bytes arrive; it needs the application/wasm MIME type.
-  if (typeof WebAssembly.instantiateStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
-    return WebAssembly.instantiateStreaming(response, imports);
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
+    return WebAssembly.compileStreaming(response);
   }
-  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href, advice(url)), imports);
+  return WebAssembly.compile(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href, advice(url)));
 }
 
 // What to do when the .wasm is not where the module expects it. Vite before 8 pre-bundles

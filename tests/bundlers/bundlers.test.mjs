@@ -159,9 +159,9 @@ async function openPage(url, { route } = {}) {
   });
   // Counts streaming compiles on the page itself (a worker has its own WebAssembly).
   await page.addInitScript(() => {
-    const streaming = WebAssembly.instantiateStreaming;
+    const streaming = WebAssembly.compileStreaming;
     globalThis.streamedWasm = 0;
-    WebAssembly.instantiateStreaming = function counted(...args) {
+    WebAssembly.compileStreaming = function counted(...args) {
       globalThis.streamedWasm += 1;
       return streaming.apply(this, args);
     };
