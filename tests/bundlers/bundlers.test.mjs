@@ -78,7 +78,7 @@ after(async () => {
   if (workspace) rmSync(workspace.dir, { recursive: true, force: true });
   if (table.length === 0) return;
   const ms = (x) => (x === undefined ? '–' : `${x.toFixed(0)} ms`);
-  const kb = (b) => `${(b / 1024).toFixed(1)} KB`;
+  const kb = (b) => `${(b / 1000).toFixed(1)} KB`;
   const lines = [
     '| case | tool | pass | app JS (gzip -9) | build | init() SIMD / scalar | page start → rows, SIMD |',
     '|---|---|---|---:|---:|---:|---:|',
@@ -220,29 +220,28 @@ for (const c of CASES) {
   });
 }
 
-test('no bundler: a server that sends the .wasm as application/octet-stream still works (bytes, not streaming)', { timeout: 60_000 }, async (t) => {
-  if (!hasChromium) return t.skip(SKIP);
+// The no-bundler page on loopback, its CDN's .wasm answered by wasmAnswer.
+async function openCdnPage(wasmAnswer) {
   const server = await serve({ port: 0, quiet: true, root: apps.get('no-bundler') });
   try {
-    const { result, streamed, problems } = await openPage(`http://127.0.0.1:${server.port}/index.html`, { route: cdnRoute(wasmAs('application/octet-stream')) });
-    assert.deepEqual(JSON.parse(result.result).rows, expected);
-    assert.equal(streamed, 0);
-    assert.deepEqual(problems, []);
+    return await openPage(`http://127.0.0.1:${server.port}/index.html`, { route: cdnRoute(wasmAnswer) });
   } finally {
     await server.close();
   }
+}
+
+test('no bundler: a server that sends the .wasm as application/octet-stream still works (bytes, not streaming)', { timeout: 60_000 }, async (t) => {
+  if (!hasChromium) return t.skip(SKIP);
+  const { result, streamed, problems } = await openCdnPage(wasmAs('application/octet-stream'));
+  assert.deepEqual(JSON.parse(result.result).rows, expected);
+  assert.equal(streamed, 0);
+  assert.deepEqual(problems, []);
 });
 
 test('no bundler: an HTML page where the .wasm should be gives a message that says so', { timeout: 60_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
-  const server = await serve({ port: 0, quiet: true, root: apps.get('no-bundler') });
-  try {
-    const html = () => ({ headers: { 'Content-Type': 'text/html' }, body: SPA_PAGE });
-    const { result } = await openPage(`http://127.0.0.1:${server.port}/index.html`, { route: cdnRoute(html) });
-    assert.match(result.error, /^Error: wasm-embedding: https:\/\/cdn\.jsdelivr\.net\/npm\/wasm-embedding@[^ ]+\/dist\/embedding\.wasm is not a WebAssembly module \(it starts with "<!doctype html><"\).*Serve the \.wasm files next to the module.*init\(\{ wasm \}\)/);
-  } finally {
-    await server.close();
-  }
+  const { result } = await openCdnPage(() => ({ headers: { 'Content-Type': 'text/html' }, body: SPA_PAGE }));
+  assert.match(result.error, /^Error: wasm-embedding: https:\/\/cdn\.jsdelivr\.net\/npm\/wasm-embedding@[^ ]+\/dist\/embedding\.wasm is not a WebAssembly module \(it starts with "<!doctype html><"\).*Serve the \.wasm files next to the module.*init\(\{ wasm \}\)/);
 });
 
 // Vite before 8 serves a pre-bundled copy of the package from node_modules/.vite/deps/ and
