@@ -1,6 +1,6 @@
 // How Node loads the wasm: from disk next to this module (Node's fetch cannot read files), or
 // from http(s) when given such a URL. Only the package's "node" export condition reaches this.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises'; // not node:fs, whose ES module costs milliseconds to import
 import { pathToFileURL } from 'node:url';
 import { checkWasmBytes } from './runtime.js';
 import { asBytes, compile as compileBrowser } from './platform.browser.js';
@@ -16,6 +16,5 @@ export async function compile(source) {
   // Strings are paths (relative to the working directory) unless they are URLs.
   const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : pathToFileURL(source);
   if (url.protocol !== 'file:') return compileBrowser(url);
-  // Read at once (a local file of some 50 KB): compiling then starts before the glue sets itself up, and runs beside it.
-  return WebAssembly.compile(checkWasmBytes(new Uint8Array(readFileSync(url)), url.pathname));
+  return WebAssembly.compile(checkWasmBytes(new Uint8Array(await readFile(url)), url.pathname));
 }
