@@ -8,6 +8,8 @@
 //   js       node --test tests/js: API, PyTorch fixtures, bad input, memory, SIMD = scalar
 //   package  node --test tests/package: npm pack, install into an empty folder, import by name
 //   browser  node --test tests/browser: the demo page in headless Chromium (Playwright)
+//   bundlers node --test tests/bundlers: examples/ built by Vite, webpack, Rollup, esbuild, Parcel
+//            (and none: a CDN), loaded in Chromium; Node import/require; tsc
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,17 +81,20 @@ const layers = [
   ['js', () => nodeTest('tests/js')],
   ['package', () => nodeTest('tests/package')],
   ['browser', () => nodeTest('tests/browser')],
+  ['bundlers', () => nodeTest('tests/bundlers')],
 ];
 const results = [];
 for (const [name, runLayer] of layers) {
   console.log(`\n=== ${name} ===`);
-  results.push([name, await runLayer()]);
+  const started = performance.now();
+  const result = await runLayer();
+  results.push([name, { ...result, seconds: (performance.now() - started) / 1000 }]);
 }
 console.log('\n=== summary ===');
 let passed = 0;
 let failed = 0;
 for (const [name, r] of results) {
-  console.log(`${name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}`);
+  console.log(`${name.padEnd(8)} ${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''} (${r.seconds.toFixed(0)} s)`);
   passed += r.passed;
   failed += r.failed;
 }

@@ -1,5 +1,7 @@
 // Types of wasm-embedding: PyTorch's nn.Embedding in WebAssembly. The contract is
 // shared/API.md; semantics are PyTorch 1.13's.
+// [Symbol.dispose] below needs the lib that declares it, whatever the app's own lib setting:
+/// <reference lib="esnext.disposable" />
 
 /** The package version. */
 export const version: string;

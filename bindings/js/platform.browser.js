@@ -7,20 +7,29 @@ export function defaultWasm(simd) {
   return simd ? new URL('./embedding.wasm', import.meta.url) : new URL('./embedding-scalar.wasm', import.meta.url);
 }
 
-/** Compiles and instantiates the module from bytes or a URL (streaming when the server allows). */
-export async function instantiate(source, imports) {
+/** Compiles the module from bytes or a URL (while it downloads, when the server allows). */
+export async function compile(source) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    return WebAssembly.instantiate(checkWasmBytes(asBytes(source), 'init({ wasm })'), imports);
+    return WebAssembly.compile(checkWasmBytes(asBytes(source), 'init({ wasm })'));
   }
-  const base = globalThis.location?.href ?? import.meta.url;
-  const url = new URL(String(source), base);
+  // Relative to the page or worker, as fetch() would resolve it (import.meta.url here would be
+  // the bundle's, and webpack inlines it as the build machine's file path).
+  const url = new URL(String(source), globalThis.location?.href);
   const response = await fetch(url, { credentials: 'same-origin' });
-  if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}`);
+  if (!response.ok) throw new Error(`wasm-embedding: could not fetch ${url.href}: HTTP ${response.status} ${response.statusText}. ${advice(url)}`);
   // Streaming compiles while the bytes arrive; it needs the application/wasm MIME type.
-  if (typeof WebAssembly.instantiateStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
-    return WebAssembly.instantiateStreaming(response, imports);
+  if (typeof WebAssembly.compileStreaming === 'function' && /^application\/wasm\b/.test(response.headers.get('Content-Type') ?? '')) {
+    return WebAssembly.compileStreaming(response);
   }
-  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href), imports);
+  return WebAssembly.compile(checkWasmBytes(new Uint8Array(await response.arrayBuffer()), url.href, advice(url)));
+}
+
+// What to do when the .wasm is not where the module expects it. Vite before 8 pre-bundles
+// dependencies into node_modules/.vite/deps/ and leaves their .wasm files behind (Vite 8 rewrites the URLs).
+function advice(url) {
+  return url.pathname.includes('/.vite/deps/')
+    ? "Vite before 8 pre-bundles wasm-embedding without its .wasm files: add optimizeDeps: { exclude: ['wasm-embedding'] } to the Vite config"
+    : 'Serve the .wasm files next to the module (a bundler that does not emit them: see the README), or pass init({ wasm })';
 }
 
 export function asBytes(source) {

@@ -1,23 +1,22 @@
 // How Node loads the wasm: from disk next to this module (Node's fetch cannot read files), or
 // from http(s) when given such a URL. Only the package's "node" export condition reaches this.
-import { ReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises'; // not node:fs, whose ES module costs milliseconds to import
 import { pathToFileURL } from 'node:url';
 import { checkWasmBytes } from './runtime.js';
-import { asBytes, instantiate as instantiateBrowser } from './platform.browser.js';
+import { asBytes, compile as compileBrowser } from './platform.browser.js';
 
 export function defaultWasm(simd) {
   return simd ? new URL('./embedding.wasm', import.meta.url) : new URL('./embedding-scalar.wasm', import.meta.url);
 }
 
-export async function instantiate(source, imports) {
+export async function compile(source) {
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
-    return WebAssembly.instantiate(checkWasmBytes(asBytes(source), 'init({ wasm })'), imports);
+    return WebAssembly.compile(checkWasmBytes(asBytes(source), 'init({ wasm })'));
   }
   // Strings are paths (relative to the working directory) unless they are URLs.
   const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : pathToFileURL(source);
-  if (url.protocol !== 'file:') return instantiateBrowser(url, imports);
-  return WebAssembly.instantiate(checkWasmBytes(new Uint8Array(await readFile(url)), url.pathname), imports);
+  if (url.protocol !== 'file:') return compileBrowser(url);
+  return WebAssembly.compile(checkWasmBytes(new Uint8Array(await readFile(url)), url.pathname));
 }
 
 /**
@@ -28,9 +27,9 @@ export async function instantiate(source, imports) {
  * destroyed. Anything else: undefined.
  */
 export async function fileSource(source, readBytes) {
-  if (!(source instanceof ReadStream) || source.path == null || source.bytesRead !== 0 || source.readableLength !== 0 || source.readableFlowing) {
-    return undefined;
-  }
+  // An fs.ReadStream by its shape (its class is in node:fs), with nothing read yet.
+  const stream = typeof source.bytesRead === 'number' && typeof source.pending === 'boolean' && source.path != null;
+  if (!stream || source.bytesRead !== 0 || source.readableLength !== 0 || source.readableFlowing) return undefined;
   source.destroy();
   const file = await open(source.path, 'r');
   const size = (await file.stat()).size;

@@ -6,8 +6,9 @@ try {
 } catch (err) {
   if (err && err.code === 'ERR_REQUIRE_ESM') {
     throw new Error(
-      `wasm-embedding is an ES module, and this Node (${process.version}) cannot require() ES modules. ` +
-      "Use `const { init, Embedding } = await import('wasm-embedding')`, or Node >= 20.19 / >= 22.12.",
+      `wasm-embedding is an ES module, and require() cannot load ES modules in this Node (${process.version}; ` +
+      'it can from 20.19 and 22.12 on, unless they run with --no-experimental-require-module). ' +
+      "Use `const { init, Embedding } = await import('wasm-embedding')` instead.",
     );
   }
   throw err;

@@ -11,7 +11,7 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
 ]);
 
-let platform = null; // { defaultWasm(simd), instantiate(source, imports), fileSource?(source, readBytes) }, set by the entry module
+let platform = null; // { defaultWasm(simd), compile(source), fileSource?(source, readBytes) }, set by the entry module
 let active = null; // the Runtime that new objects use
 const loaded = new Map(); // build name -> Promise<Runtime>, for the default .wasm of each build
 
@@ -65,13 +65,15 @@ export async function init(options = {}) {
 }
 
 // Instantiates the glue with our own loader (Emscripten's would fetch by name, which bundlers
-// cannot see): the glue hands over its imports, the platform compiles the bytes.
+// cannot see): the platform fetches and compiles the module while the glue sets itself up, then
+// the glue hands over its imports.
 async function loadRuntime(simd, source) {
+  const compiled = platform.compile(source);
   let fail;
   const failed = new Promise((_, reject) => { fail = reject; });
   const ready = createModule({
     instantiateWasm(imports, receive) {
-      platform.instantiate(source, imports).then(({ instance, module }) => receive(instance, module), fail);
+      compiled.then((module) => WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module))).catch(fail);
       return {};
     },
   });
@@ -79,14 +81,14 @@ async function loadRuntime(simd, source) {
   return { m, simd, scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 };
 }
 
-/** Throws a clear message unless the bytes start with wasm's magic number. */
-export function checkWasmBytes(bytes, where) {
+/** Throws a clear message unless the bytes start with wasm's magic number; advice says what to do. */
+export function checkWasmBytes(bytes, where, advice = 'Serve the .wasm next to the module, or pass init({ wasm })') {
   const magic = [0, 0x61, 0x73, 0x6d];
   if (bytes.length < 4 || magic.some((b, i) => bytes[i] !== b)) {
     const head = Array.from(bytes.subarray(0, 16), (b) => (b >= 32 && b < 127 ? String.fromCharCode(b) : '.')).join('');
     throw new Error(
       `wasm-embedding: ${where} is not a WebAssembly module (it starts with ${JSON.stringify(head)}); ` +
-      'the server sent something else, such as an HTML page for a missing file. Serve the .wasm next to the module, or pass init({ wasm })',
+      `the server sent something else, such as an HTML page for a missing file. ${advice}`,
     );
   }
   return bytes;

@@ -2,8 +2,8 @@
 // import 'wasm-embedding' by name in Node, and type-check a TypeScript file against it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,6 +27,18 @@ test('the tarball holds the browser and Node modules, both wasm builds, the type
     'dist/node.js', 'dist/require.cjs', 'package.json',
   ]);
   assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.')), ['wasm-embedding']);
+});
+
+test('every file package.json points at ships, and npm publish --dry-run warns of nothing but the login', () => {
+  const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const targets = (value) => (typeof value === 'string' ? [value] : Object.values(value).flatMap(targets));
+  const shipped = new Set(packed.files.map((f) => `./${f.path}`));
+  for (const path of [pkg.main, pkg.module, pkg.types, ...targets(pkg.exports)]) {
+    assert.ok(shipped.has(path), `${path} (in package.json) is in the tarball`);
+  }
+  const { stderr } = spawnSync('npm', ['publish', '--dry-run'], { cwd: root, encoding: 'utf8' });
+  const warnings = stderr.split('\n').filter((line) => /^npm (warn|error)/i.test(line) && !/requires you to be logged in/.test(line));
+  assert.deepEqual(warnings, []);
 });
 
 test('an app imports the installed package by name and looks rows up, in both builds', () => {
