@@ -86,7 +86,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const pswGrad: Float32Array | undefined = bag.backward([[1, 2], [3, 4]], null, new Float32Array(16));
     const tables: Table[] = [emb, bag];
     for (const Opt of [Adagrad, SparseAdam, RowwiseAdagrad]) new Opt([emb, bag], { lr: 0.1 }).step();
-    const { vocab, embedding, duplicates }: WordVectors = parseWordVectors('a 1 2\nb 3 4\n', { format: 'glove' });
+    const { vocab, embedding, duplicates }: WordVectors = parseWordVectors('a 1 2\\nb 3 4\\n', { format: 'glove' });
     const loaded: Promise<WordVectors> = loadWordVectors(new Uint8Array(0), { limit: 10, onProgress: (p) => p.bytesRead });
     const rows: Int32Array = vocab.encode(['a', 'zzz'], { unk: 0 });
     const file: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
