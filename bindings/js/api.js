@@ -5,3 +5,5 @@ export { Embedding } from './embedding.js';
 export { Batch } from './batch.js';
 export { EmbeddingBag } from './bag.js';
 export { Optimizer, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from './optim.js';
+export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
+export { saveNpy, loadNpy } from './io/npy.js';

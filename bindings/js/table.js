@@ -3,6 +3,7 @@
 import { checkBoolean, checkOptions, checkSize, describe } from './check.js';
 import { disposable, requireRuntime } from './runtime.js';
 import { analogy, nearest } from './nearest.js';
+import { tableFromSafetensors } from './io/safetensors.js';
 
 export const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, for subclasses and optimizers
 export const kPretrained = Symbol('pretrained weights');
@@ -115,6 +116,19 @@ export class Table {
     const table = new this(rows, dim, rest, { [kPretrained]: data });
     table.requiresGrad = !freeze;
     return table;
+  }
+
+  /**
+   * A table holding tensor `name` of a safetensors file (F32, F16 or BF16, 2-D: [numEmbeddings,
+   * embeddingDim]; F16 and BF16 widened exactly).
+   * @param {Uint8Array | ArrayBuffer} bytes the file
+   * @param {string} [name] default 'weight'
+   * @param {object} [options] those of fromPretrained but embeddingDim
+   */
+  static fromSafetensors(bytes, name = 'weight', options = {}) {
+    requireRuntime();
+    if (this === Table) throw new TypeError('Table is the shared base class: use Embedding.fromSafetensors or EmbeddingBag.fromSafetensors');
+    return tableFromSafetensors(this, bytes, name, options);
   }
 
   /**

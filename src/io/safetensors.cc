@@ -307,8 +307,10 @@ bool Reader::metadata() {
 
 // A tensor entry: {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]}, other fields skipped.
 bool Reader::tensor(std::uint32_t name_at, std::uint32_t name_size) {
-  SafetensorsTensor t{name_at, name_size, Dtype::kCount, static_cast<std::uint32_t>(out_.dims.size()), 0, 0, 0};
-  out_.error_tensor = static_cast<std::int64_t>(out_.tensors.size());  // names the tensor in any failure below
+  // Recorded first, so that any failure below can name it.
+  out_.error_tensor = static_cast<std::int64_t>(out_.tensors.size());
+  out_.tensors.push_back({name_at, name_size, Dtype::kCount, static_cast<std::uint32_t>(out_.dims.size()), 0, 0, 0});
+  SafetensorsTensor& t = out_.tensors.back();
   bool is;
   if (!next_is('{', &is)) return false;
   if (!is) return fail_field(E::kNotATensor, i_, TensorField::kNone);
@@ -375,7 +377,6 @@ bool Reader::tensor(std::uint32_t name_at, std::uint32_t name_size) {
   if (empty) ++i_;
   for (int f = 0; f < 3; ++f)
     if (!(seen & (1u << f))) return fail_field(E::kMissingField, i_, static_cast<TensorField>(f));
-  out_.tensors.push_back(t);
   out_.error_tensor = -1;
   return true;
 }

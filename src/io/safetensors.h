@@ -66,7 +66,8 @@ struct SafetensorsHeader {
 
 // Parses and validates the header of a file of file_size bytes whose first `size` bytes are
 // bytes[0 : size): they must reach past the header (8 + N bytes) or be the whole file.
-// Returns true, or false with out.error and its details set (the tensors read so far kept).
+// Returns true, or false with out.error and its details set; the tensors read so far are kept
+// (the last one incomplete, dtype kCount, when the failure is inside its entry).
 bool parse_safetensors(const std::uint8_t* bytes, std::size_t size, std::uint64_t file_size, SafetensorsHeader& out);
 
 }  // namespace emb
