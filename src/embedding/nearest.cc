@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <iterator>
 #include <utility>
 #include <limits>
 #include <memory>
@@ -160,8 +159,10 @@ bool analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std
     src.read_row(static_cast<std::size_t>(r), row);
     for (std::size_t j = 0; j < dim; ++j) mean[j] += weight * (row[j] * inverse[r]);
   }
-  std::int32_t exclude[] = {a, b, c};
-  std::sort(std::begin(exclude), std::end(exclude));
+  std::int32_t exclude[] = {a, b, c};  // ascending, as nearest() wants them
+  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
+  if (exclude[1] > exclude[2]) std::swap(exclude[1], exclude[2]);
+  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
   NearestQuery nq;
   nq.k = k;
   nq.m = 1;

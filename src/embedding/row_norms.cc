@@ -12,7 +12,7 @@ void RowNorms::changed(const std::int32_t* rows, std::size_t n) {
     changed_all();
     return;
   }
-  stale_.insert(stale_.end(), rows, rows + n);
+  for (std::size_t i = 0; i < n; ++i) stale_.push_back(rows[i]);
 }
 
 void RowNorms::changed_all() {

@@ -5,9 +5,8 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
-#include <vector>
-
 #include "io/dtype.h"
+#include "io/growable.h"
 
 namespace emb {
 
@@ -38,11 +37,13 @@ enum class SafetensorsError : std::int32_t {
   kSizeMismatch,      // tensor: end - begin is not its byte size
   kBadOffsets,        // tensor, other: it does not start where the previous one (in offset order) ends
   kIncomplete,        // the tensors do not end where the file does (covered: how far they reach)
+  kOutOfMemory,       // memory ran out holding the header's contents
 };
 
 enum class TensorField : std::int32_t { kNone = -1, kDtype = 0, kShape = 1, kDataOffsets = 2 };
 
 struct SafetensorsTensor {
+  std::uint32_t key_at;              // where its name starts in the header
   std::uint32_t name_at, name_size;  // in SafetensorsHeader::text (UTF-8, escapes decoded)
   Dtype dtype;
   std::uint32_t shape_at, rank;      // in SafetensorsHeader::dims
@@ -50,24 +51,25 @@ struct SafetensorsTensor {
 };
 
 struct SafetensorsHeader {
-  std::uint64_t header_size = 0;             // N: the data section starts at byte 8 + N
-  std::vector<SafetensorsTensor> tensors;    // in header order
-  std::vector<std::uint64_t> dims;
-  std::vector<char> text;                    // names, metadata keys and values
-  bool has_metadata = false;                 // __metadata__ present (and not null)
-  std::vector<std::uint32_t> metadata;       // per entry: key_at, key_size, value_at, value_size
+  std::uint64_t header_size = 0;          // N: the data section starts at byte 8 + N
+  Growable<SafetensorsTensor> tensors;    // in header order
+  Growable<std::uint64_t> dims;
+  Growable<char> text;                    // names, metadata keys and values
+  bool has_metadata = false;              // __metadata__ present (and not null)
+  Growable<std::uint32_t> metadata;       // per entry: key_pos (in the header), key_at, key_size, value_at, value_size
 
   SafetensorsError error = SafetensorsError::kNone;
-  std::uint64_t error_at = 0;                // a byte offset in the file
+  std::uint64_t error_at = 0;                        // a byte offset in the file
   std::int64_t error_tensor = -1, error_other = -1;  // indices into tensors
   TensorField error_field = TensorField::kNone;
-  std::uint64_t covered = 0;                 // kIncomplete: the bytes the tensors cover
+  std::uint64_t covered = 0;                         // kIncomplete: the bytes the tensors cover
 };
 
 // Parses and validates the header of a file of file_size bytes whose first `size` bytes are
-// bytes[0 : size): they must reach past the header (8 + N bytes) or be the whole file.
-// Returns true, or false with out.error and its details set; the tensors read so far are kept
-// (the last one incomplete, dtype kCount, when the failure is inside its entry).
+// bytes[0 : size): they must reach past the header (8 + N bytes) or be the whole file. `out`
+// is a fresh header. Returns true, or false with out.error and its details set; the tensors
+// read so far are kept (the last one incomplete, dtype kCount, when the failure is inside its
+// entry).
 bool parse_safetensors(const std::uint8_t* bytes, std::size_t size, std::uint64_t file_size, SafetensorsHeader& out);
 
 }  // namespace emb

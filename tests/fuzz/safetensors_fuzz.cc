@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const emb::SafetensorsTensor& t : h.tensors) {
     check(std::uint64_t{t.name_at} + t.name_size <= h.text.size());
     check(std::uint64_t{t.shape_at} + t.rank <= h.dims.size());
-    check(t.dtype < emb::Dtype::kCount);
+    check(t.dtype < emb::Dtype::kCount && t.key_at < h.header_size);
     names.emplace_back(h.text.data() + t.name_at, t.name_size);
     unsigned __int128 bits = emb::dtype_bits(t.dtype);
     for (std::uint32_t d = 0; d < t.rank; ++d) bits *= h.dims[t.shape_at + d];
@@ -38,7 +38,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     end = e;
   }
   check(end == size - 8 - h.header_size);
-  for (std::size_t e = 0; e < h.metadata.size(); e += 2)
-    check(std::uint64_t{h.metadata[e]} + h.metadata[e + 1] <= h.text.size());
+  for (std::size_t e = 0; e < h.metadata.size(); e += 5) {
+    check(h.metadata[e] < h.header_size);
+    check(std::uint64_t{h.metadata[e + 1]} + h.metadata[e + 2] <= h.text.size());
+    check(std::uint64_t{h.metadata[e + 3]} + h.metadata[e + 4] <= h.text.size());
+  }
   return 0;
 }

@@ -54,9 +54,10 @@ TEST(Safetensors, ReadsTheGoldenFile) {
   EXPECT_EQ(t.begin, 0u);
   EXPECT_EQ(t.end, 24u);
   ASSERT_TRUE(h.has_metadata);
-  ASSERT_EQ(h.metadata.size(), 4u);
-  EXPECT_EQ(text(h, h.metadata[0], h.metadata[1]), "format");
-  EXPECT_EQ(text(h, h.metadata[2], h.metadata[3]), "pt");
+  ASSERT_EQ(h.metadata.size(), 5u);
+  EXPECT_EQ(h.metadata[0], 17u) << "where the key starts in the header";
+  EXPECT_EQ(text(h, h.metadata[1], h.metadata[2]), "format");
+  EXPECT_EQ(text(h, h.metadata[3], h.metadata[4]), "pt");
 }
 
 TEST(Safetensors, ReadsEmptyScalarAndUnorderedTensors) {

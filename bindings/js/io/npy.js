@@ -7,6 +7,7 @@ import { DTYPES, decode, elementCount } from './dtypes.js';
 import { toBytes } from './safetensors.js';
 
 const MAX_HEADER = 10000; // numpy's _MAX_HEADER_SIZE
+const MAX_RANK = 64; // kNpyMaxRank in src/io/npy.h
 const KEYS = ['descr', 'fortran_order', 'shape'];
 
 function npyError(code, at, missing, file, dtype, shape, dataOffset) {
@@ -60,13 +61,12 @@ function toCOrder(data, shape) {
 export function loadNpy(bytes) {
   const file = toBytes(bytes, 'loadNpy');
   const rt = requireRuntime();
-  const rank = rt.m.npyMaxRank;
   const copy = Math.min(file.length, 12 + MAX_HEADER);
-  const out = scratch(rt, 8 * (9 + rank) + copy); // the doubles first: 8-byte aligned
-  const at = out + 8 * (9 + rank);
+  const out = scratch(rt, 8 * (9 + MAX_RANK) + copy); // the doubles first: 8-byte aligned
+  const at = out + 8 * (9 + MAX_RANK);
   rt.m.HEAPU8.set(file.subarray(0, copy), at);
   const code = rt.m.parseNpy(at, copy, file.length, out);
-  const f = rt.m.HEAPF64.slice(out >>> 3, (out >>> 3) + 9 + rank);
+  const f = rt.m.HEAPF64.slice(out >>> 3, (out >>> 3) + 9 + MAX_RANK);
   const dtype = DTYPES[f[2]];
   const shape = Array.from(f.subarray(9, 9 + f[8]));
   if (code !== 0) throw npyError(code, f[1], f[7], file, dtype, shape, f[5]);

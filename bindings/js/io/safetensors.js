@@ -71,6 +71,7 @@ function headerError(code, f, file) {
       : other ? `${t.begin < other.end ? 'overlap' : 'leave a gap after'} tensor ${quote(other.name)} (data_offsets [${other.begin}, ${other.end}])`
         : 'must start at 0 (the first tensor in offset order)'}`,
     () => `the tensors cover ${f.covered} bytes of the ${fileSize - 8 - headerSize}-byte data section`,
+    () => 'wasm-embedding: out of memory holding the header',
   ];
   return new Error(`safetensors: ${messages[code]?.() ?? `rejected (code ${code})`}`);
 }
@@ -80,26 +81,24 @@ function headerError(code, f, file) {
  * metadata (an object of strings, or null) }. Throws an Error naming what is wrong.
  */
 function readHeader(file) {
-  const rt = requireRuntime();
-  const m = rt.m;
+  const { m } = requireRuntime();
   let headerSize = 0;
   if (file.length >= 8) headerSize = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
   const copy = Math.min(file.length, headerSize <= MAX_HEADER ? 8 + headerSize : 8);
   const { raw, at } = allocAligned(m, copy);
-  if (!raw) throw new RangeError(`wasm-embedding: out of memory reading a ${copy}-byte safetensors header`);
-  const reader = new m.SafetensorsReader();
+  const result = raw && (m.HEAPU8.set(file.subarray(0, copy), at), m.parseSafetensors(at, copy, file.length) >>> 0);
+  if (raw) m._free(raw);
+  if (!result) throw new RangeError(`wasm-embedding: out of memory reading a ${copy}-byte safetensors header`);
   try {
-    m.HEAPU8.set(file.subarray(0, copy), at);
-    const code = reader.parse(at, copy, file.length);
-    const fields = m.HEAPF64.subarray(reader.fields() >>> 3, (reader.fields() >>> 3) + reader.fieldCount());
-    const textAt = reader.text();
+    const f = m.HEAPF64.subarray(result >>> 3, (result >>> 3) + 2 + m.HEAPF64[(result >>> 3) + 1]);
+    const textAt = result + 8 * f.length;
     const text = (start, size) => new TextDecoder().decode(m.HEAPU8.subarray(textAt + start, textAt + start + size));
-    const [, hasMetadata, count, entries, errorAt, errorTensor, errorOther, errorField, covered] = fields;
+    const [code, , , hasMetadata, count, entries, errorAt, errorTensor, errorOther, errorField, covered] = f;
     const tensors = [];
-    let k = 9;
-    for (let i = 0; i < count; ++i, k += 6 + fields[k + 3]) {
-      const [nameAt, nameSize, dtype, rank, begin, end] = fields.subarray(k, k + 6);
-      tensors.push({ name: text(nameAt, nameSize), dtype: DTYPES[dtype], shape: Array.from(fields.subarray(k + 6, k + 6 + rank)), begin, end });
+    let k = 11;
+    for (let i = 0; i < count; ++i, k += 6 + f[k + 3]) {
+      const [nameAt, nameSize, dtype, rank, begin, end] = f.subarray(k, k + 6);
+      tensors.push({ name: text(nameAt, nameSize), dtype: DTYPES[dtype], shape: Array.from(f.subarray(k + 6, k + 6 + rank)), begin, end });
     }
     if (code !== 0) {
       throw headerError(code, { fileSize: file.length, headerSize, at: errorAt, tensors, tensor: errorTensor, other: errorOther, field: errorField, covered }, file);
@@ -107,15 +106,14 @@ function readHeader(file) {
     let metadata = null;
     if (hasMetadata) {
       metadata = {};
-      for (let e = 0; e < entries; ++e, k += 4) define(metadata, text(fields[k], fields[k + 1]), text(fields[k + 2], fields[k + 3]));
+      for (let e = 0; e < entries; ++e, k += 4) define(metadata, text(f[k], f[k + 1]), text(f[k + 2], f[k + 3]));
     }
     for (const t of tensors) {
       if (!t.shape.every(Number.isSafeInteger)) throw new Error(`safetensors: tensor ${quote(t.name)}: shape ${shapeText(t.shape)} has a dimension past 2^53, more than JavaScript can index`);
     }
     return { dataStart: 8 + headerSize, tensors, metadata };
   } finally {
-    reader.delete();
-    m._free(raw);
+    m._free(result);
   }
 }
 
