@@ -111,9 +111,9 @@ class Reader {
     return (h.tensors.failed() || h.dims.failed() || h.text.failed() || h.metadata.failed()) &&
            fail(E::kOutOfMemory, i_);
   }
-  // The first pair of equal strings among n spans (at, size) of text, span k at
-  // spans[k * stride], in order of appearance: true with *first, *second their indices.
-  bool duplicate(const std::uint32_t* spans, std::size_t n, std::size_t stride, std::size_t* first,
+  // The first pair of equal strings among the spans (at, size) of text in `spans`, span k at
+  // spans[k * stride + offset], in order of appearance: true with *first, *second their indices.
+  bool duplicate(const Growable<std::uint32_t>& spans, std::size_t offset, std::size_t stride, std::size_t* first,
                  std::size_t* second);
 
   const std::uint8_t* h_;
@@ -352,12 +352,15 @@ bool Reader::header() {
   return !out_of_memory();
 }
 
-bool Reader::duplicate(const std::uint32_t* spans, std::size_t n, std::size_t stride, std::size_t* first,
-                       std::size_t* second) {
+bool Reader::duplicate(const Growable<std::uint32_t>& spans, std::size_t offset, std::size_t stride,
+                       std::size_t* first, std::size_t* second) {
+  const std::size_t n = spans.size() / stride;
   const char* text = out_.text.data();
   const auto compare = [&](std::uint32_t a, std::uint32_t b) {
-    const std::uint32_t size_a = spans[a * stride + 1], size_b = spans[b * stride + 1];
-    const int c = std::memcmp(text + spans[a * stride], text + spans[b * stride], size_a < size_b ? size_a : size_b);
+    const std::uint32_t at_a = spans[a * stride + offset], at_b = spans[b * stride + offset];
+    const std::uint32_t size_a = spans[a * stride + offset + 1], size_b = spans[b * stride + offset + 1];
+    const std::uint32_t common = size_a < size_b ? size_a : size_b;
+    const int c = common > 0 ? std::memcmp(text + at_a, text + at_b, common) : 0;
     return c != 0 ? c : size_a < size_b ? -1 : size_a > size_b;
   };
   order_.clear();
@@ -383,11 +386,11 @@ bool Reader::validate(std::uint64_t data_size) {
   Growable<std::uint32_t> names;  // (at, size) of each tensor's name
   for (std::size_t t = 0; t < n; ++t) names.push(tensors[t].name_at), names.push(tensors[t].name_size);
   if (names.failed()) return fail(E::kOutOfMemory, 0);
-  if (duplicate(names.data(), n, 2, &first, &second)) {
+  if (duplicate(names, 0, 2, &first, &second)) {
     out_.error_tensor = static_cast<std::int64_t>(first);
     return fail(E::kDuplicateName, tensors[second].key_at);
   }
-  if (duplicate(out_.metadata.data() + 1, out_.metadata.size() / 5, 5, &first, &second))
+  if (duplicate(out_.metadata, 1, 5, &first, &second))
     return fail(E::kDuplicateName, out_.metadata[5 * second]);
   if (order_.failed()) return fail(E::kOutOfMemory, 0);
   // As the reference: in order of data_offsets, each tensor starts where the previous ends,

@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check(h.error == emb::SafetensorsError::kNone && 8 + h.header_size <= size);
   std::vector<std::string> names;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;
-  for (const emb::SafetensorsTensor& t : h.tensors) {
+  for (std::size_t i = 0; i < h.tensors.size(); ++i) {
+    const emb::SafetensorsTensor& t = h.tensors[i];
     check(std::uint64_t{t.name_at} + t.name_size <= h.text.size());
     check(std::uint64_t{t.shape_at} + t.rank <= h.dims.size());
     check(t.dtype < emb::Dtype::kCount && t.key_at < h.header_size);
