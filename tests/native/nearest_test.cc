@@ -11,6 +11,7 @@
 #include <numeric>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "embedding/embedding.h"
@@ -73,38 +74,46 @@ void for_each_shape(Check check) {
     }
 }
 
-// The exact value of a score in double, and a bound on its float32 rounding error.
-double exact_dot(const float* a, const float* b, std::size_t dim, double* magnitude) {
-  double s = 0.0;
-  *magnitude = 0.0;
-  for (std::size_t j = 0; j < dim; ++j) {
-    s += static_cast<double>(a[j]) * b[j];
-    *magnitude += std::fabs(static_cast<double>(a[j]) * b[j]);
-  }
-  return s;
-}
-
-TEST_P(dot_block_f32_test, MatchesReferenceBitForBit) {
-  const std::size_t dim = GetParam();
-  std::mt19937 rng(100 + dim);
+// The SIMD kernel against the reference over every shape, random values.
+void expect_simd_matches_reference(BlockKernel ref, BlockKernel simd, std::size_t dim, unsigned seed) {
+  std::mt19937 rng(seed);
   for_each_shape([&](std::size_t n, std::size_t m) {
     const std::vector<float> rows = random_floats(rng, n * dim), queries = random_floats(rng, m * dim);
-    expect_same_block(emb::ref::dot_block_f32, emb::simd128::dot_block_f32, rows, n, dim, queries, m);
+    expect_same_block(ref, simd, rows, n, dim, queries, m);
   });
 }
 
-TEST_P(dot_block_f32_test, ReferenceIsTheDotProduct) {
-  const std::size_t dim = GetParam(), n = 6, m = 3;
-  std::mt19937 rng(200 + dim);
+// The reference against the score computed in double: exact(query, row) gives the value and a
+// bound on float32's rounding error.
+template <typename Exact>
+void expect_reference_close(BlockKernel ref, std::size_t dim, unsigned seed, Exact exact) {
+  const std::size_t n = 6, m = 3;
+  std::mt19937 rng(seed);
   const std::vector<float> rows = random_floats(rng, n * dim), queries = random_floats(rng, m * dim);
   std::vector<float> out(m * n);
-  emb::ref::dot_block_f32(rows.data(), n, dim, queries.data(), m, out.data());
-  for (std::size_t q = 0; q < m; ++q)
+  ref(rows.data(), n, dim, queries.data(), m, out.data());
+  for (std::size_t q = 0; q < m; ++q) {
     for (std::size_t i = 0; i < n; ++i) {
-      double magnitude;
-      const double exact = exact_dot(queries.data() + q * dim, rows.data() + i * dim, dim, &magnitude);
-      EXPECT_NEAR(out[q * n + i], exact, 1e-6 * magnitude * dim + 1e-30) << "query " << q << ", row " << i;
+      const auto [value, bound] = exact(queries.data() + q * dim, rows.data() + i * dim);
+      EXPECT_NEAR(out[q * n + i], value, bound) << "query " << q << ", row " << i;
     }
+  }
+}
+
+TEST_P(dot_block_f32_test, MatchesReferenceBitForBit) {
+  expect_simd_matches_reference(emb::ref::dot_block_f32, emb::simd128::dot_block_f32, GetParam(), 100 + GetParam());
+}
+
+TEST_P(dot_block_f32_test, ReferenceIsTheDotProduct) {
+  const std::size_t dim = GetParam();
+  expect_reference_close(emb::ref::dot_block_f32, dim, 200 + dim, [dim](const float* q, const float* r) {
+    double value = 0.0, magnitude = 0.0;
+    for (std::size_t j = 0; j < dim; ++j) {
+      value += static_cast<double>(q[j]) * r[j];
+      magnitude += std::fabs(static_cast<double>(q[j]) * r[j]);
+    }
+    return std::pair<double, double>{value, 1e-6 * magnitude * dim + 1e-30};
+  });
 }
 
 TEST_P(dot_block_f32_test, SpecialValuesMatchReference) {
@@ -120,32 +129,19 @@ TEST_P(dot_block_f32_test, SpecialValuesMatchReference) {
 }
 
 TEST_P(l2sq_block_f32_test, MatchesReferenceBitForBit) {
-  const std::size_t dim = GetParam();
-  std::mt19937 rng(400 + dim);
-  for_each_shape([&](std::size_t n, std::size_t m) {
-    const std::vector<float> rows = random_floats(rng, n * dim), queries = random_floats(rng, m * dim);
-    expect_same_block(emb::ref::l2sq_block_f32, emb::simd128::l2sq_block_f32, rows, n, dim, queries, m);
-  });
+  expect_simd_matches_reference(emb::ref::l2sq_block_f32, emb::simd128::l2sq_block_f32, GetParam(), 400 + GetParam());
 }
 
 TEST_P(l2sq_block_f32_test, ReferenceIsTheSquaredDistance) {
-  const std::size_t dim = GetParam(), n = 6, m = 3;
-  std::mt19937 rng(500 + dim);
-  const std::vector<float> rows = random_floats(rng, n * dim), queries = random_floats(rng, m * dim);
-  std::vector<float> out(m * n);
-  emb::ref::l2sq_block_f32(rows.data(), n, dim, queries.data(), m, out.data());
-  for (std::size_t q = 0; q < m; ++q)
-    for (std::size_t i = 0; i < n; ++i) {
-      double exact = 0.0;
-      for (std::size_t j = 0; j < dim; ++j) {
-        const double d = static_cast<double>(queries[q * dim + j]) - rows[i * dim + j];
-        exact += d * d;
-      }
-      EXPECT_NEAR(out[q * n + i], exact, 1e-6 * exact * dim) << "query " << q << ", row " << i;
-    }
-  // A row against itself is exactly 0.
-  emb::ref::l2sq_block_f32(rows.data(), 1, dim, rows.data(), 1, out.data());
-  EXPECT_EQ(out[0], 0.0f);
+  const std::size_t dim = GetParam();
+  expect_reference_close(emb::ref::l2sq_block_f32, dim, 500 + dim, [dim](const float* q, const float* r) {
+    double value = 0.0;
+    for (std::size_t j = 0; j < dim; ++j) value += (static_cast<double>(q[j]) - r[j]) * (static_cast<double>(q[j]) - r[j]);
+    return std::pair<double, double>{value, 1e-6 * value * dim};
+  });
+  std::vector<float> row = {1.5f, -2.0f, 0.25f}, out(1);
+  emb::ref::l2sq_block_f32(row.data(), 1, 3, row.data(), 1, out.data());
+  EXPECT_EQ(out[0], 0.0f) << "a row against itself";
 }
 
 TEST_P(l2sq_block_f32_test, SpecialValuesMatchReference) {
