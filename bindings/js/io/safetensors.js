@@ -7,6 +7,7 @@ import { Table } from '../table.js'; // a cycle, used only at call time
 import { DTYPES, decode, dtypeNamed, elementCount, encode } from './dtypes.js';
 
 const MAX_HEADER = 100_000_000;
+const OUT_OF_MEMORY = 24; // SafetensorsError::kOutOfMemory
 const FIELDS = ['dtype', 'shape', 'data_offsets'];
 const utf8 = new TextEncoder();
 
@@ -71,7 +72,6 @@ function headerError(code, f, file) {
       : other ? `${t.begin < other.end ? 'overlap' : 'leave a gap after'} tensor ${quote(other.name)} (data_offsets [${other.begin}, ${other.end}])`
         : 'must start at 0 (the first tensor in offset order)'}`,
     () => `the tensors cover ${f.covered} bytes of the ${fileSize - 8 - headerSize}-byte data section`,
-    () => 'wasm-embedding: out of memory holding the header',
   ];
   return new Error(`safetensors: ${messages[code]?.() ?? `rejected (code ${code})`}`);
 }
@@ -100,6 +100,7 @@ function readHeader(file) {
       const [nameAt, nameSize, dtype, rank, begin, end] = f.subarray(k, k + 6);
       tensors.push({ name: text(nameAt, nameSize), dtype: DTYPES[dtype], shape: Array.from(f.subarray(k + 6, k + 6 + rank)), begin, end });
     }
+    if (code === OUT_OF_MEMORY) throw new RangeError(`wasm-embedding: out of memory holding a ${headerSize}-byte safetensors header`);
     if (code !== 0) {
       throw headerError(code, { fileSize: file.length, headerSize, at: errorAt, tensors, tensor: errorTensor, other: errorOther, field: errorField, covered }, file);
     }
