@@ -46,6 +46,14 @@ test('the golden files of semantics.md §7.5 and §7.6, byte for byte', () => {
   assert.deepEqual(loadSafetensors(st.buffer.slice(0)).metadata, { format: 'pt' });
   back.dispose();
   emb.dispose();
+  // An F32 tensor at an offset that is not a multiple of 4 (after 3 bytes of U8) loads too.
+  const odd = safetensors('{"a":{"dtype":"U8","shape":[3],"data_offsets":[0,3]},"w":{"dtype":"F32","shape":[1,2],"data_offsets":[3,11]}}', 11);
+  const oddData = odd.length - 11;
+  new DataView(odd.buffer).setFloat32(oddData + 3, 1.5, true);
+  new DataView(odd.buffer).setFloat32(oddData + 7, -2, true);
+  const w = Embedding.fromSafetensors(odd, 'w');
+  assert.deepEqual(w.weight, Float32Array.of(1.5, -2));
+  w.dispose();
 });
 
 test('.npy files written by numpy: every dtype, Fortran order, big-endian, versions 1-3', () => {

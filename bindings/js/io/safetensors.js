@@ -165,7 +165,11 @@ export function tableFromSafetensors(cls, bytes, name, options) {
     const names = tensors.map((x) => quote(x.name));
     throw new Error(`${cls.name}.fromSafetensors: no tensor named ${quote(name)} in the file (it holds ${names.length ? names.slice(0, 10).join(', ') + (names.length > 10 ? ', ...' : '') : 'no tensors'})`);
   }
-  return tableFromTensor(cls, name, t, tensorData(file, dataStart, t), metadata, options);
+  // F32 at an aligned offset goes straight from the file into wasm memory, without a copy between.
+  const at = file.byteOffset + dataStart + t.begin;
+  const aligned = t.dtype.name === 'F32' && at % 4 === 0;
+  const data = aligned ? new Float32Array(file.buffer, at, (t.end - t.begin) / 4) : tensorData(file, dataStart, t);
+  return tableFromTensor(cls, name, t, data, metadata, options);
 }
 
 // One entry of saveSafetensors, checked: { name, dtype, shape, bytes }.
