@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <utility>
 #include <limits>
 #include <memory>
 #include <new>
+#include <utility>
 
 #include "embedding/embedding.h"
 #include "kernels/active.h"
@@ -75,7 +75,8 @@ struct TopK {
     keys[to] = keys[from];
     rows[to] = rows[from];
   }
-  // Puts (key, row) at slot i of the heap [0, n), sinking it below every child better than it.
+  // Puts (key, row) at slot i of the heap [0, n), sinking it while a child is worse than it
+  // (the worst pair stays on top).
   void sift_down(std::size_t i, std::size_t n, float key, std::int32_t row) {
     for (std::size_t child; (child = 2 * i + 1) < n; i = child) {
       if (child + 1 < n && slot_is_worse(child + 1, keys[child], rows[child])) ++child;  // the worse child
