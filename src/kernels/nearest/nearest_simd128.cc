@@ -35,14 +35,14 @@ inline void tile4(const float* r0, std::size_t dim, const float* q0, std::size_t
   // The loops over q and r are unrolled (the file is compiled without loop unrolling): the
   // accumulators must live in registers.
   v128_t acc[Q][4];
-#pragma clang loop unroll(full)
+#pragma GCC unroll 4
   for (int q = 0; q < Q; ++q)
-#pragma clang loop unroll(full)
+#pragma GCC unroll 4
     for (int r = 0; r < 4; ++r) acc[q][r] = wasm_f32x4_splat(0.0f);
   for (std::size_t j = 0; j < vec_end; j += 4) {
     const v128_t x0 = wasm_v128_load(r0 + j), x1 = wasm_v128_load(r1 + j);
     const v128_t x2 = wasm_v128_load(r2 + j), x3 = wasm_v128_load(r3 + j);
-#pragma clang loop unroll(full)
+#pragma GCC unroll 4
     for (int q = 0; q < Q; ++q) {
       const v128_t y = wasm_v128_load(q0 + q * dim + j);
       acc[q][0] = wasm_f32x4_add(acc[q][0], term(y, x0));
@@ -51,7 +51,7 @@ inline void tile4(const float* r0, std::size_t dim, const float* q0, std::size_t
       acc[q][3] = wasm_f32x4_add(acc[q][3], term(y, x3));
     }
   }
-#pragma clang loop unroll(full)
+#pragma GCC unroll 4
   for (int q = 0; q < Q; ++q) {
     v128_t sum = reduce4(acc[q][0], acc[q][1], acc[q][2], acc[q][3]);
     const float* y = q0 + q * dim;
