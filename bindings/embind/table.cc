@@ -6,16 +6,12 @@
 
 #include <cstdint>
 
+#include "address.h"
 #include "embedding/embedding.h"
 #include "kernels/active.h"
 
 namespace {
 using emb::Embedding;
-
-template <typename T>
-T* ptr(std::uintptr_t address) {
-  return reinterpret_cast<T*>(address);
-}
 
 // Statuses: -1 success, -2 bad offsets, else the position of the first out-of-range index.
 int forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
@@ -86,5 +82,6 @@ EMSCRIPTEN_BINDINGS(table) {
       .function("zeroGrad", &Embedding::zero_grad)
       .function("clearGrad", &Embedding::clear_grad)
       .function("catchUpAll", &Embedding::catch_up_all)
+      .function("allRowsChanged", &Embedding::all_rows_changed)
       .function("releaseOptimizerState", &Embedding::release_optimizer_state);
 }

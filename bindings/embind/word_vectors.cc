@@ -49,7 +49,7 @@ class Parser {
   }
 
  private:
-  Buffer<char> input_;
+  Growable<char> input_;
   WordVectorParser parser_;
   double report_[16];
 };

@@ -5,5 +5,7 @@ export { Embedding } from './embedding.js';
 export { Batch } from './batch.js';
 export { EmbeddingBag } from './bag.js';
 export { Optimizer, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from './optim.js';
+export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
+export { saveNpy, loadNpy } from './io/npy.js';
 export { Vocab } from './io/vocab.js';
 export { loadWordVectors, parseWordVectors, saveWordVectors } from './io/word-vectors.js';

@@ -84,6 +84,20 @@ export abstract class Table {
   readonly weight: Float32Array;
   /** Replaces the whole table (numEmbeddings * embeddingDim values). */
   setWeight(weights: Float32Array): void;
+  /**
+   * The k rows nearest to each query, best first (exact search over every row). Equal scores
+   * go to the lower row; the padding row is never returned; where fewer than k rows qualify,
+   * the remaining slots hold index -1 and score NaN (rows scoring NaN never qualify).
+   * @param query a row index (left out of its own results); a Float32Array of m vectors
+   *   (m * embeddingDim values); or an Int32Array of m rows (each left out of its own results)
+   * @returns m * k entries, query by query
+   */
+  nearest(query: number | Float32Array | Int32Array, k: number, options?: NearestOptions): NearestResult;
+  /**
+   * "a is to b as c is to ?": gensim's most_similar(positive=[b, c], negative=[a]) (cosine
+   * against the sum of unit vectors u_b + u_c - u_a); a, b, c and the padding row left out.
+   */
+  analogy(a: number, b: number, c: number, k?: number): NearestResult;
   /** Frees the wasm memory, optimizer state included. Idempotent; later use throws. */
   dispose(): void;
   [Symbol.dispose](): void;
@@ -98,6 +112,11 @@ export class Embedding extends Table {
   constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
   /** A table holding these weights: row-major Float32Array (with embeddingDim) or rows. */
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
+  /**
+   * A table holding tensor `name` (default 'weight') of a safetensors file: 2-D F32, F16 or
+   * BF16 (widened exactly). Options: those of fromPretrained but embeddingDim.
+   */
+  static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
   /** Rows indices[0], indices[1], ... one after another (length indices.length * embeddingDim). */
   forward(indices: Indices, out?: Float32Array): Float32Array;
   /** One row, as forward([index]). */
@@ -158,6 +177,8 @@ export type Offsets = number[] | Int32Array | Uint32Array | BigInt64Array;
 export class EmbeddingBag extends Table {
   constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedBagOptions): EmbeddingBag;
+  /** As Embedding.fromSafetensors. */
+  static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedBagOptions, 'embeddingDim'>): EmbeddingBag;
   readonly mode: BagMode;
   readonly includeLastOffset: boolean;
   /** numBags * embeddingDim values. perSampleWeights: one per index, mode 'sum' only. */
@@ -244,6 +265,79 @@ export interface RowwiseAdagradOptions {
 export class RowwiseAdagrad extends Optimizer {
   constructor(params: Parameters, options?: RowwiseAdagradOptions);
 }
+
+/** How nearest() scores a row against a query. */
+export type Metric = 'cosine' | 'dot' | 'l2';
+
+export interface NearestOptions {
+  /**
+   * 'cosine' (default; 0 against a zero row), 'dot', or 'l2': Euclidean distances, smallest
+   * first. Scores are float32, and ties are decided on them.
+   */
+  metric?: Metric;
+  /** Rows left out of every query's results. */
+  exclude?: number[] | Int32Array;
+}
+
+export interface NearestResult {
+  /** Row indices, best first per query; -1 where no row qualified. */
+  indices: Int32Array;
+  /** Their scores (distances for 'l2'); NaN where no row qualified. */
+  scores: Float32Array;
+}
+
+/** Element types, named as safetensors names them. */
+export type Dtype =
+  | 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'C64' | 'F64' | 'I64' | 'U64'
+  | 'F4' | 'F6_E2M3' | 'F6_E3M2' | 'F8_E5M2' | 'F8_E4M3' | 'F8_E8M0' | 'F8_E4M3FNUZ' | 'F8_E5M2FNUZ';
+
+export type TensorData =
+  | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
+  | BigInt64Array | BigUint64Array;
+
+/**
+ * A tensor of a file. data: Float32Array for F32, F16 and BF16 (widened exactly) and C64
+ * ((real, imaginary) pairs); Float64Array for F64; BigInt64Array / BigUint64Array for I64 /
+ * U64; Int32Array, Uint32Array, Int16Array, Uint16Array, Int8Array for I32, U32, I16, U16, I8;
+ * Uint8Array for U8, BOOL and the raw bytes of the packed FP8/FP6/FP4 types. Row-major (C order).
+ */
+export interface Tensor {
+  dtype: Dtype;
+  shape: number[];
+  data: TensorData;
+}
+
+/**
+ * A safetensors file: tables become F32 [numEmbeddings, embeddingDim]; a raw tensor's data is
+ * the typed array loadSafetensors gives for its dtype (F16/BF16: a Float32Array, rounded to
+ * nearest even, or a Uint16Array of bits). Tensors are ordered by dtype alignment, then name,
+ * and the header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
+ * @param metadata strings, written as __metadata__
+ */
+export function saveSafetensors(entries: Record<string, Table | Tensor>, metadata?: Record<string, string> | null): Uint8Array;
+
+/**
+ * Reads a safetensors file, validated as the reference implementation does: a malformed or
+ * hostile header (offsets past the end, overlaps, gaps, overflowing sizes, a header length past
+ * the file, unknown dtypes, duplicate names) throws an Error naming what is wrong.
+ * @returns metadata: the __metadata__ strings, or null when absent
+ */
+export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null };
+
+/**
+ * Reads a .npy file (format 1.0, 2.0, 3.0): data in C order (a Fortran-order file is
+ * transposed) and native byte order, dtype named as safetensors names it (F16 widened to a
+ * Float32Array). A malformed file throws an Error naming what is wrong and where.
+ */
+export function loadNpy(bytes: Uint8Array | ArrayBuffer): Tensor;
+
+/**
+ * A .npy file (format 1.0) that numpy.load reads, byte for byte what numpy.save writes.
+ * @param shape default [data.length]
+ */
+export function saveNpy(
+  data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array,
+  shape?: number[],
 
 /** Words <-> table rows. loadWordVectors makes one; any list of distinct words does too. */
 export class Vocab {

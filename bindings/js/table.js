@@ -2,6 +2,8 @@
 // The symbols below are the package's internal protocol between tables, optimizers and batches.
 import { checkBoolean, checkOptions, checkSize, describe } from './check.js';
 import { disposable, requireRuntime } from './runtime.js';
+import { analogy, nearest } from './nearest.js';
+import { tableFromSafetensors } from './io/safetensors.js';
 
 export const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, for subclasses and optimizers
 export const kPretrained = Symbol('pretrained weights');
@@ -120,6 +122,19 @@ export class Table {
   }
 
   /**
+   * A table holding tensor `name` of a safetensors file (F32, F16 or BF16, 2-D: [numEmbeddings,
+   * embeddingDim]; F16 and BF16 widened exactly).
+   * @param {Uint8Array | ArrayBuffer} bytes the file
+   * @param {string} [name] default 'weight'
+   * @param {object} [options] those of fromPretrained but embeddingDim
+   */
+  static fromSafetensors(bytes, name = 'weight', options = {}) {
+    requireRuntime();
+    if (this === Table) throw new TypeError('Table is the shared base class: use Embedding.fromSafetensors or EmbeddingBag.fromSafetensors');
+    return tableFromSafetensors(this, bytes, name, options);
+  }
+
+  /**
    * Copies rows int32[0 : n) into result straight from the table, without calling into wasm,
    * when nothing has to happen first (no maxNorm renormalisation, no optimizer updates owed).
    * Checks every index before copying. Returns false (doing nothing) when it cannot.
@@ -210,6 +225,25 @@ export class Table {
     handle.catchUpAll(); // settle optimizer state (momentum buffers) as of the old weights
     this.#stepped = false;
     rt.m.HEAPF32.set(weights, this.#weightAt);
+    handle.allRowsChanged(); // the row norms cosine search caches
+  }
+
+  /**
+   * The k rows nearest to the query, best first; equal scores go to the lower row; the padding
+   * row is never returned; slots no row qualifies for hold index -1 and score NaN.
+   * @param {number | Float32Array | Int32Array} query a row (left out of its own results), m vectors
+   *   (m * embeddingDim values), or m rows (each left out of its own results)
+   * @param {number} k
+   * @param {{ metric?: 'cosine' | 'dot' | 'l2', exclude?: number[] | Int32Array }} [options] l2 scores are distances, smallest first
+   * @returns {{ indices: Int32Array, scores: Float32Array }} m * k entries
+   */
+  nearest(query, k, options) {
+    return nearest(this, query, k, options);
+  }
+
+  /** "a is to b as c is to ?": gensim's most_similar(positive=[b, c], negative=[a]); a, b, c left out. */
+  analogy(a, b, c, k = 10) {
+    return analogy(this, a, b, c, k);
   }
 
   /** Frees the table's wasm memory (and its optimizer state). Idempotent; any later use throws. */

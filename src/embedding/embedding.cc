@@ -37,11 +37,13 @@ void Embedding::adopt(float* weight, std::size_t rows, std::size_t dim) {
   grad_slot_of_row_.clear();
   slot_of_row_.clear();
   optimizer_state_.reset();
+  row_norms_.reset();
 }
 
 void Embedding::init_normal(std::uint64_t seed) {
   fill_normal(weight_, rows_ * dim_, seed);
   if (padding_idx >= 0) std::fill_n(weight_ + static_cast<std::size_t>(padding_idx) * dim_, dim_, 0.0f);
+  all_rows_changed();
 }
 
 std::vector<std::int32_t>& Embedding::slot_map() {
@@ -81,7 +83,8 @@ void Embedding::renorm_looked_up(const std::int32_t* idx, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     if (seen[idx[i]] >= 0) continue;
     seen[idx[i]] = 0;
-    renorm_row(weight_ + static_cast<std::size_t>(idx[i]) * dim_, dim_, max_norm, norm_type);
+    if (renorm_row(weight_ + static_cast<std::size_t>(idx[i]) * dim_, dim_, max_norm, norm_type))
+      rows_changed(idx + i, 1);
   }
   for (std::size_t i = 0; i < n; ++i) seen[idx[i]] = -1;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "embedding/optimizer_state.h"
+#include "embedding/row_norms.h"
 
 namespace emb {
 
@@ -107,6 +108,19 @@ class Embedding {
   void catch_up(const std::int32_t* idx, std::size_t n);
   void catch_up_all();
 
+  // The invalidation hook of the row-norm cache that cosine search reads: whatever writes
+  // rows of weight() calls rows_changed with those rows (or all_rows_changed()) afterwards.
+  // This class, the optimizers (src/optim) and lazy catch-up already do; new code that writes
+  // rows in place (a training loop, a loader filling an existing table) must too. Cheap: nothing
+  // until the first cosine search fills the cache, then a few stores per row.
+  void rows_changed(const std::int32_t* rows, std::size_t n) { row_norms_.changed(rows, n); }
+  void all_rows_changed() { row_norms_.changed_all(); }
+  // rows_changed for the gradient's rows: what an optimizer step calls after moving them.
+  void grad_rows_changed() { rows_changed(grad_.rows.data(), grad_.rows.size()); }
+  // 1 / ||row||_2 for every row (0 for a zero row), recomputing only the rows changed since the
+  // last call; read after catch_up_all(). nullptr when memory runs out.
+  const float* inverse_norms() { return row_norms_.current(weight_, rows_, dim_); }
+
  private:
   // Validates idx (returns the first bad position or n), then maps each distinct non-padding
   // index to a slot into call_rows_ in order of first appearance: targets_[i] = its slot
@@ -124,6 +138,7 @@ class Embedding {
   SparseGrad grad_;
   std::vector<std::int32_t> grad_slot_of_row_;  // row -> index into grad_.rows, or -1
   std::unique_ptr<OptimizerState> optimizer_state_;
+  RowNorms row_norms_;
   // Per-call scratch, kept to avoid reallocating on every call.
   std::vector<std::int32_t> slot_of_row_, call_rows_, targets_, counts_, bag_arg_;
   std::vector<float> call_values_, factor_, bag_out_;

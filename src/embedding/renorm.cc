@@ -24,10 +24,11 @@ double row_norm(const float* row, std::size_t dim, double p) {
   return static_cast<float>(acc);
 }
 
-void renorm_row(float* row, std::size_t dim, double max_norm, double p) {
+bool renorm_row(float* row, std::size_t dim, double max_norm, double p) {
   const double norm = row_norm(row, dim, p);
-  if (!(norm > max_norm)) return;
+  if (!(norm > max_norm)) return false;
   const float scale = static_cast<float>(max_norm / (norm + 1e-7));
   for (std::size_t j = 0; j < dim; ++j) row[j] *= scale;
+  return true;
 }
 }  // namespace emb

@@ -8,6 +8,7 @@ namespace emb {
 double row_norm(const float* row, std::size_t dim, double p);
 
 // If row_norm(row) > max_norm (strictly), scales the row in place by
-// max_norm / (norm + 1e-7). Scalar code shared by both builds, so they agree bit for bit.
-void renorm_row(float* row, std::size_t dim, double max_norm, double p);
+// max_norm / (norm + 1e-7) and returns true. Scalar code shared by both builds, so they agree
+// bit for bit.
+bool renorm_row(float* row, std::size_t dim, double max_norm, double p);
 }  // namespace emb

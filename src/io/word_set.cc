@@ -48,10 +48,11 @@ WordSet::Added WordSet::add(const char* p, std::size_t n) {
     if (equals(slots_[slot] - 1, p, n)) return Added::kDuplicate;
   // Offsets are 32-bit: the words' text stays under 4 GiB. Room first, so nothing half-changes.
   if (text_.size() + n + 1 > UINT32_MAX || !text_.reserve(text_.size() + n + 1) ||
-      !starts_.push_back(static_cast<std::uint32_t>(text_.size())))
+      !starts_.reserve(starts_.size() + 1))
     return Added::kOutOfMemory;
+  starts_.push(static_cast<std::uint32_t>(text_.size()));
   text_.append(p, n);
-  text_.push_back('\n');
+  text_.push('\n');
   slots_[slot] = static_cast<std::uint32_t>(size());
   return Added::kNew;
 }

@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "io/buffer.h"
+#include "io/growable.h"
 
 namespace emb::io {
 
@@ -36,8 +36,8 @@ class WordSet {
   bool rehash(std::size_t slot_count);
   bool equals(std::uint32_t word, const char* p, std::size_t n) const;
 
-  Buffer<char> text_;
-  Buffer<std::uint32_t> starts_;      // offset of each word in text_
+  Growable<char> text_;
+  Growable<std::uint32_t> starts_;      // offset of each word in text_
   std::uint32_t* slots_ = nullptr;    // open addressing: word index + 1, 0 when empty
   std::size_t slot_count_ = 0;        // a power of two, at least twice size()
 };

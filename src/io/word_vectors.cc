@@ -95,7 +95,7 @@ bool WordVectorParser::feed(const char* data, std::size_t n) {
   if (format_ != WordVectorFormat::kAuto) return feed_known(data, n);
   if (!carry_.append(data, n)) return fail(ParseError::kOutOfMemory, carry_.size());
   if (!sniff(false)) return true;
-  Buffer<char> start;  // what was held back for sniffing, now parsed as the format it showed
+  Growable<char> start;  // what was held back for sniffing, now parsed as the format it showed
   start.swap(carry_);
   return feed_known(start.data(), start.size());
 }
@@ -104,7 +104,7 @@ bool WordVectorParser::finish() {
   if (error_.error != ParseError::kNone) return false;
   if (format_ == WordVectorFormat::kAuto) {
     sniff(true);
-    Buffer<char> start;
+    Growable<char> start;
     start.swap(carry_);
     if (!start.empty() && !feed_known(start.data(), start.size())) return false;
   }

@@ -8,7 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "io/buffer.h"
+#include "io/growable.h"
 #include "io/row_sink.h"
 #include "io/word_set.h"
 
@@ -97,7 +97,7 @@ class WordVectorParser {
 
   std::uint64_t consumed_ = 0;       // bytes of the file before chunk_
   const char* chunk_ = nullptr;      // the bytes being fed
-  Buffer<char> carry_;               // an unfinished line or binary word (or, sniffing, the file so far)
+  Growable<char> carry_;               // an unfinished line or binary word (or, sniffing, the file so far)
   std::uint64_t carry_offset_ = 0;   // where carry_ starts in the file
   std::uint64_t lines_ = 0;          // lines seen (text formats and the binary header)
   bool expect_header_;               // word2vec formats, before the first line

@@ -3,7 +3,7 @@
 #pragma once
 #include <cstddef>
 
-#include "io/buffer.h"
+#include "io/growable.h"
 #include "io/word_vectors.h"
 
 namespace emb::io {
@@ -25,7 +25,7 @@ class WordVectorWriter {
   const WordVectorFormat format_;
   const float* const table_;
   const std::size_t rows_, dim_;
-  Buffer<char> words_, piece_;
+  Growable<char> words_, piece_;
   std::size_t row_ = 0, word_at_ = 0;
   bool header_written_ = false;
 };

@@ -3,6 +3,7 @@
 #pragma once
 #include "kernels/bag/bag.h"
 #include "kernels/gather/gather.h"
+#include "kernels/nearest/nearest.h"
 #include "kernels/scatter_add/scatter_add.h"
 
 namespace emb {

@@ -95,7 +95,10 @@ bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& o
   AdagradState* state = table.optimizer_state<AdagradState>(
       owner, bytes, [&] { return std::make_unique<AdagradState>(owner, table, options); });
   if (state == nullptr) return false;
-  if (!state_only) state->step(table, options);
+  if (!state_only) {
+    state->step(table, options);
+    table.grad_rows_changed();
+  }
   return true;
 }
 
@@ -106,7 +109,10 @@ bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAd
       owner, std::uint64_t{table.rows()} * sizeof(float),
       [&] { return std::make_unique<RowwiseAdagradState>(owner, table); });
   if (state == nullptr) return false;
-  if (!state_only) state->step(table, options);
+  if (!state_only) {
+    state->step(table, options);
+    table.grad_rows_changed();
+  }
   return true;
 }
 

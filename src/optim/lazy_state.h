@@ -15,11 +15,11 @@ class LazyState : public OptimizerState {
 
   void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) final {
     if (row_step_.empty()) return;
-    for (std::size_t i = 0; i < n; ++i) settle(t, static_cast<std::size_t>(rows[i]), step_);
+    for (std::size_t i = 0; i < n; ++i) catch_up_row(t, rows[i]);
   }
   void catch_up_all(Embedding& t) final {
     if (row_step_.empty()) return;
-    for (std::size_t r = 0; r < t.rows(); ++r) settle(t, r, step_);
+    for (std::size_t r = 0; r < t.rows(); ++r) catch_up_row(t, static_cast<std::int32_t>(r));
   }
 
  protected:
@@ -30,6 +30,13 @@ class LazyState : public OptimizerState {
   void track_rows(const Embedding& t, bool lazy) {
     if (!lazy) row_step_.clear();
     else if (row_step_.empty()) row_step_.assign(t.rows(), step_);
+  }
+
+  // Settles row r if it owes steps, and tells the table's norm cache it moved.
+  void catch_up_row(Embedding& t, std::int32_t r) {
+    if (row_step_[static_cast<std::size_t>(r)] >= step_) return;
+    settle(t, static_cast<std::size_t>(r), step_);
+    t.rows_changed(&r, 1);
   }
 
   std::int64_t step_ = 0;               // steps taken

@@ -117,7 +117,10 @@ bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, 
   const std::uint64_t bytes = (options.momentum != 0.0f ? rows * dim * sizeof(float) : 0) + (lazy ? rows * 8 : 0);
   SgdState* state = table.optimizer_state<SgdState>(owner, bytes, [&] { return std::make_unique<SgdState>(owner, options); });
   if (state == nullptr) return false;
-  if (!state_only) state->step(table, options);
+  if (!state_only) {
+    state->step(table, options);
+    table.grad_rows_changed();
+  }
   return true;
 }
 

@@ -52,7 +52,10 @@ bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOpt
       owner, 2 * std::uint64_t{table.rows()} * table.dim() * sizeof(float),
       [&] { return std::make_unique<SparseAdamState>(owner, table); });
   if (state == nullptr) return false;
-  if (!state_only) state->step(table, options);
+  if (!state_only) {
+    state->step(table, options);
+    table.grad_rows_changed();
+  }
   return true;
 }
 

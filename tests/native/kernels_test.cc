@@ -20,6 +20,7 @@
 #include "kernels/bag/bag.h"
 #include "kernels/gather/gather.h"
 #include "kernels/scatter_add/scatter_add.h"
+#include "nearest_kernels.h"
 
 namespace {
 

@@ -71,8 +71,8 @@ test('an app imports the installed package by name and looks rows up, in both bu
 test('TypeScript users get the types, and misuse fails to compile', () => {
   writeFileSync(join(app, 'main.ts'), `
     import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
-      Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
-      type InitInfo, type SparseGradient, type WordVectors } from 'wasm-embedding';
+      saveSafetensors, loadSafetensors, saveNpy, loadNpy, Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
+      type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
     const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
@@ -86,10 +86,19 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const pswGrad: Float32Array | undefined = bag.backward([[1, 2], [3, 4]], null, new Float32Array(16));
     const tables: Table[] = [emb, bag];
     for (const Opt of [Adagrad, SparseAdam, RowwiseAdagrad]) new Opt([emb, bag], { lr: 0.1 }).step();
+    const near: NearestResult = emb.nearest(1, 5, { metric: 'l2', exclude: [2] });
+    const batch: Int32Array = emb.nearest(new Int32Array([1, 2]), 3).indices;
+    const analogy: Float32Array = bag.analogy(1, 2, 3).scores;
+    const file: Uint8Array = saveSafetensors({ w: emb, h: { dtype: 'F16', shape: [2], data: new Float32Array(2) } }, { a: 'b' });
+    const loaded: Tensor | undefined = loadSafetensors(file).tensors.w;
+    const back: EmbeddingBag = EmbeddingBag.fromSafetensors(file, 'w', { mode: 'sum', freeze: false });
+    const npy: Tensor = loadNpy(saveNpy(new Float32Array(6), [2, 3]));
+    // @ts-expect-error: the metrics are cosine, dot, l2
+    emb.nearest(1, 5, { metric: 'euclid' });
     const { vocab, embedding, duplicates }: WordVectors = parseWordVectors('a 1 2\\nb 3 4\\n', { format: 'glove' });
-    const loaded: Promise<WordVectors> = loadWordVectors(new Uint8Array(0), { limit: 10, onProgress: (p) => p.bytesRead });
+    const vectors: Promise<WordVectors> = loadWordVectors(new Uint8Array(0), { limit: 10, onProgress: (p) => p.bytesRead });
     const rows: Int32Array = vocab.encode(['a', 'zzz'], { unk: 0 });
-    const file: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
+    const saved: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
     emb.dispose();
     // @ts-expect-error: 'auto' is for reading only
     saveWordVectors(vocab, embedding, { format: 'auto' });
@@ -101,7 +110,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, duplicates, loaded, rows, file];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],

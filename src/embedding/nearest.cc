@@ -1,0 +1,192 @@
+#include "embedding/nearest.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <new>
+#include <utility>
+
+#include "embedding/embedding.h"
+#include "kernels/active.h"
+
+namespace emb {
+namespace {
+
+// Queries scored together in one pass over the table (their vectors stay in L1/L2 while each
+// row is read once from memory), and the scores a block of rows produces for them.
+constexpr std::size_t kQueryGroup = 64;
+constexpr std::size_t kBlockScores = 16384;
+constexpr std::size_t kMaxBlockRows = 1024;
+
+template <typename T>
+std::unique_ptr<T[]> allocate(std::size_t n) {
+  return std::unique_ptr<T[]>(new (std::nothrow) T[n > 0 ? n : 1]);
+}
+
+// The k best (key, row) pairs seen so far for one query, kept as a heap in the query's output
+// slots whose root is the worst pair. A higher key is better; equal keys go to the lower row.
+// Rows arrive in increasing order, so a newcomer whose key equals the worst one's is worse.
+struct TopK {
+  float* keys;
+  std::int32_t* rows;
+  std::size_t k, size;
+
+  bool full() const { return size == k; }
+  // The key a newcomer must beat once the heap is full.
+  float bar() const { return keys[0]; }
+
+  void offer(float key, std::int32_t row) {
+    if (size < k) {
+      std::size_t i = size++;
+      for (; i > 0 && is_worse(key, row, (i - 1) / 2); i = (i - 1) / 2) move((i - 1) / 2, i);
+      keys[i] = key;
+      rows[i] = row;
+    } else {
+      sift_down(0, size, key, row);
+    }
+  }
+
+  // Best first (keys negated back when `negate`), then index -1 and NaN where no row reached.
+  void finish(bool negate) {
+    for (std::size_t n = size; n > 1; --n) {  // heap sort: the worst goes last
+      const float key = keys[n - 1];
+      const std::int32_t row = rows[n - 1];
+      move(0, n - 1);
+      sift_down(0, n - 1, key, row);
+    }
+    if (negate)
+      for (std::size_t s = 0; s < size; ++s) keys[s] = -keys[s];
+    std::fill(keys + size, keys + k, std::numeric_limits<float>::quiet_NaN());
+    std::fill(rows + size, rows + k, -1);
+  }
+
+ private:
+  // Whether (key, row) is worse than the pair in slot s.
+  bool is_worse(float key, std::int32_t row, std::size_t s) const {
+    return key < keys[s] || (key == keys[s] && row > rows[s]);
+  }
+  // Whether the pair in slot s is worse than (key, row).
+  bool slot_is_worse(std::size_t s, float key, std::int32_t row) const {
+    return keys[s] < key || (keys[s] == key && rows[s] > row);
+  }
+  void move(std::size_t from, std::size_t to) {
+    keys[to] = keys[from];
+    rows[to] = rows[from];
+  }
+  // Puts (key, row) at slot i of the heap [0, n), sinking it while a child is worse than it
+  // (the worst pair stays on top).
+  void sift_down(std::size_t i, std::size_t n, float key, std::int32_t row) {
+    for (std::size_t child; (child = 2 * i + 1) < n; i = child) {
+      if (child + 1 < n && slot_is_worse(child + 1, keys[child], rows[child])) ++child;  // the worse child
+      if (!slot_is_worse(child, key, row)) break;
+      move(child, i);
+    }
+    keys[i] = key;
+    rows[i] = row;
+  }
+};
+
+}  // namespace
+
+bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float* score) {
+  const std::size_t rows = src.rows, dim = src.dim, m = nq.m, k = nq.k;
+  if (m == 0 || k == 0) return true;
+  const bool cosine = nq.metric == Metric::kCosine, l2 = nq.metric == Metric::kL2;
+
+  const std::size_t group = std::min(m, kQueryGroup);
+  const std::size_t block = std::max<std::size_t>(4, std::min(kMaxBlockRows, kBlockScores / group) & ~std::size_t{3});
+  const std::unique_ptr<float[]> scores = allocate<float>(group * block);
+  const std::unique_ptr<TopK[]> top = allocate<TopK>(group);
+  const std::unique_ptr<float[]> own_queries = nq.queries ? nullptr : allocate<float>(m * dim);
+  const std::unique_ptr<float[]> inverse_query = cosine ? allocate<float>(m) : nullptr;
+  if (!scores || !top || (!nq.queries && !own_queries) || (cosine && !inverse_query)) return false;
+  const float* inverse_row = cosine && rows > 0 ? src.inverse_norms() : nullptr;
+  if (cosine && rows > 0 && inverse_row == nullptr) return false;
+
+  const float* queries = nq.queries;
+  if (!queries) {
+    for (std::size_t q = 0; q < m; ++q) src.read_row(static_cast<std::size_t>(nq.self[q]), own_queries.get() + q * dim);
+    queries = own_queries.get();
+  }
+  if (cosine) kernels::inverse_norms_f32(queries, m, dim, inverse_query.get());
+
+  const auto excluded = [&](std::int32_t row, std::size_t q) {
+    return row == nq.padding_row || (nq.self && row == nq.self[q]) ||
+           std::binary_search(nq.exclude, nq.exclude + nq.num_exclude, row);
+  };
+  // Queries a group at a time, each group in one pass over the rows, a block at a time: score
+  // the block, turn its scores into keys (higher is better), offer them to the heaps.
+  for (std::size_t first = 0; first < m; first += group) {
+    const std::size_t g = std::min(group, m - first);
+    for (std::size_t q = 0; q < g; ++q) top[q] = TopK{score + (first + q) * k, index + (first + q) * k, k, 0};
+    for (std::size_t begin = 0; begin < rows; begin += block) {
+      const std::size_t n = std::min(block, rows - begin);
+      src.score_block(l2, queries + first * dim, g, begin, n, scores.get());
+      for (std::size_t q = 0; q < g; ++q) {
+        float* key = scores.get() + q * n;
+        if (cosine) {
+          const float inverse = inverse_query[first + q];
+          for (std::size_t i = 0; i < n; ++i) key[i] = (key[i] * inverse) * inverse_row[begin + i];
+        } else if (l2) {
+          for (std::size_t i = 0; i < n; ++i) key[i] = -std::sqrt(key[i]);
+        }
+        TopK& heap = top[q];
+        for (std::size_t i = 0; i < n; ++i) {
+          if (heap.full() ? !(key[i] > heap.bar()) : std::isnan(key[i])) continue;
+          const std::int32_t row = static_cast<std::int32_t>(begin + i);
+          if (!excluded(row, first + q)) heap.offer(key[i], row);
+        }
+      }
+    }
+    for (std::size_t q = 0; q < g; ++q) top[q].finish(l2);
+  }
+  return true;
+}
+
+bool analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::int32_t padding_row,
+             std::int32_t* index, float* score) {
+  const std::size_t dim = src.dim;
+  const float* inverse = src.inverse_norms();
+  const std::unique_ptr<float[]> query = allocate<float>(2 * dim);
+  if (inverse == nullptr || !query) return false;
+  float* mean = query.get();
+  float* row = mean + dim;
+  std::fill(mean, mean + dim, 0.0f);
+  // gensim: mean += weight * unit vector, the positive keys first, then the negative one.
+  const std::pair<std::int32_t, float> terms[] = {{b, 1.0f}, {c, 1.0f}, {a, -1.0f}};
+  for (const auto& [r, weight] : terms) {
+    src.read_row(static_cast<std::size_t>(r), row);
+    for (std::size_t j = 0; j < dim; ++j) mean[j] += weight * (row[j] * inverse[r]);
+  }
+  std::int32_t exclude[] = {a, b, c};  // ascending, as nearest() wants them
+  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
+  if (exclude[1] > exclude[2]) std::swap(exclude[1], exclude[2]);
+  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
+  NearestQuery nq;
+  nq.k = k;
+  nq.m = 1;
+  nq.queries = mean;
+  nq.exclude = exclude;
+  nq.num_exclude = 3;
+  nq.padding_row = padding_row;
+  return nearest(src, nq, index, score);
+}
+
+TableRows::TableRows(Embedding& table) : RowSource(table.rows(), table.dim()), table_(table) { table.catch_up_all(); }
+
+void TableRows::read_row(std::size_t r, float* out) {
+  std::memcpy(out, table_.weight() + r * dim, dim * sizeof(float));
+}
+
+void TableRows::score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
+                            float* out) {
+  const float* block = table_.weight() + begin * dim;
+  if (l2) kernels::l2sq_block_f32(block, n, dim, queries, m, out);
+  else kernels::dot_block_f32(block, n, dim, queries, m, out);
+}
+
+const float* TableRows::inverse_norms() { return table_.inverse_norms(); }
+
+}  // namespace emb
