@@ -3,6 +3,7 @@
 // rather than an abort (std::vector aborts without exceptions).
 #pragma once
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
