@@ -49,7 +49,7 @@ class Parser {
   }
 
  private:
-  Growable<char> input_;
+  emb::Growable<char> input_;
   WordVectorParser parser_;
   double report_[16];
 };
