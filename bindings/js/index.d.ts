@@ -338,6 +338,7 @@ export function loadNpy(bytes: Uint8Array | ArrayBuffer): Tensor;
 export function saveNpy(
   data: Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array,
   shape?: number[],
+): Uint8Array;
 
 /** Words <-> table rows. loadWordVectors makes one; any list of distinct words does too. */
 export class Vocab {

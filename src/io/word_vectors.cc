@@ -213,7 +213,8 @@ bool WordVectorParser::begin_rows(std::size_t dim, std::size_t expected_rows, st
   dim_ = dim;
   expected_rows = std::min(expected_rows, max_rows_);
   if (!sink_.begin(dim, expected_rows)) return fail(ParseError::kOutOfMemory, offset);
-  words_.reserve(std::min<std::size_t>(expected_rows, kReservedWords));  // a hint: the set grows if it must
+  // The words too, when the file's size vouches for the rows (a hint: the set grows if it must).
+  if (total_bytes_ != 0) words_.reserve(std::min<std::size_t>(expected_rows, kReservedWords));
   return true;
 }
 
