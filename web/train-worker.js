@@ -1,0 +1,143 @@
+// One training run of the spam classifier (classifier.js), off the page's main thread.
+// The page starts one worker per run and talks to it with these messages:
+//   in:  load { lib, simd, corpus }   import the package (the URL the page's import map gives
+//                                     it: import maps do not reach workers), fetch the corpus
+//        reset { init, optimizer, lr, seed }   a fresh model; init = pretrained rows or null
+//        train { epochs }   train (or resume) until that many epochs are done
+//        pause
+//        predict { id, text }   the spam probability of a message
+//   out: loaded { vocab, trainSize, testSize }, ready { stepsPerEpoch, start }, progress { … },
+//        epoch { … }, paused, finished, reply { id, … }, error { message }
+import { pack, SpamClassifier } from './classifier.js';
+import { seededRandom, shuffle } from './random.js';
+import { tokenize } from './tokenize.js';
+
+const BATCH_SIZE = 32;
+const SLICE_MS = 40; // train this long, then let messages (pause, predict) in
+
+let lib = null;
+let corpus = null; // { vocab, row: Map, train: { emails, labels }, test: { batch, labels } }
+let model = null;
+let run = null; // { epoch, order, position, random, stepTimes, rows, loss, seen }
+let generation = 0; // bumped by reset and pause: a training loop of an older generation stops
+
+const post = (message, transfer) => postMessage(message, transfer);
+
+async function load({ lib: url, simd, corpus: corpusUrl }) {
+  lib = await import(url);
+  await lib.init({ simd });
+  const response = await fetch(corpusUrl);
+  if (!response.ok) throw new Error(`could not fetch ${corpusUrl}: HTTP ${response.status} (run npm start, which prepares the data)`);
+  const data = await response.json();
+  corpus = {
+    vocab: data.vocab,
+    row: new Map(data.vocab.map((word, i) => [word, i])),
+    train: { emails: data.train.ids, labels: Uint8Array.from(data.train.spam) },
+    test: { batch: pack(data.test.ids), labels: Uint8Array.from(data.test.spam) },
+  };
+  post({ type: 'loaded', vocab: data.vocab, trainSize: data.train.ids.length, testSize: data.test.ids.length });
+}
+
+function reset({ init, optimizer, lr, seed }) {
+  generation++;
+  model?.dispose();
+  model = null;
+  model = new SpamClassifier(lib, { vocabSize: corpus.vocab.length, dim: 100, init, seed, optimizer, lr });
+  run = { epoch: 0, order: null, position: 0, random: seededRandom(seed), stepTimes: [], rows: [], loss: 0, seen: 0 };
+  post({
+    type: 'ready',
+    stepsPerEpoch: Math.ceil(corpus.train.emails.length / BATCH_SIZE),
+    start: { epoch: 0, ...scores(evaluate(pack(corpus.train.emails), corpus.train.labels)) },
+  });
+}
+
+const evaluate = (batch, labels) => model.evaluate(batch, labels);
+function scores(train) {
+  const test = evaluate(corpus.test.batch, corpus.test.labels);
+  return { trainLoss: train.loss, testLoss: test.loss, testAccuracy: test.accuracy };
+}
+
+const median = (values) => {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length ? sorted[sorted.length >> 1] : NaN;
+};
+
+// Trains in slices of SLICE_MS, yielding between them, until `epochs` epochs are done or a
+// pause or reset bumps the generation.
+async function train({ epochs }) {
+  const mine = ++generation;
+  const { emails, labels } = corpus.train;
+  const steps = Math.ceil(emails.length / BATCH_SIZE);
+  while (mine === generation && run.epoch < epochs) {
+    const sliceEnd = performance.now() + SLICE_MS;
+    let last = null;
+    while (performance.now() < sliceEnd && run.epoch < epochs) {
+      if (run.order === null) run.order = shuffle(emails.map((_, i) => i), run.random);
+      const members = run.order.slice(run.position, run.position + BATCH_SIZE);
+      const batch = pack(members.map((i) => emails[i]));
+      const batchLabels = Uint8Array.from(members, (i) => labels[i]);
+      const t0 = performance.now();
+      const { loss, rows } = model.step(batch, batchLabels);
+      const ms = performance.now() - t0;
+      run.stepTimes.push(ms);
+      run.rows.push(rows);
+      run.loss += loss * members.length;
+      run.seen += members.length;
+      run.position += BATCH_SIZE;
+      last = { stepMs: ms, rows };
+      if (run.position >= emails.length) finishEpoch();
+    }
+    if (last) {
+      post({ type: 'progress', epoch: run.epoch, step: Math.ceil(run.position / BATCH_SIZE), steps, vocabSize: corpus.vocab.length, ...last });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  if (mine === generation) post({ type: run.epoch >= epochs ? 'finished' : 'paused' });
+}
+
+function finishEpoch() {
+  run.epoch++;
+  const trainTime = run.stepTimes.reduce((a, b) => a + b, 0);
+  post({
+    type: 'epoch',
+    epoch: run.epoch,
+    ...scores({ loss: run.loss / run.seen }),
+    ms: trainTime,
+    stepMs: median(run.stepTimes),
+    rows: median(run.rows),
+  });
+  Object.assign(run, { order: null, position: 0, stepTimes: [], rows: [], loss: 0, seen: 0 });
+}
+
+function predict({ id, text }) {
+  const words = tokenize(text);
+  const ids = words.map((w) => corpus.row.get(w)).filter((i) => i !== undefined);
+  post({ type: 'reply', id, probability: model.probability(ids), known: ids.length, words: words.length });
+}
+
+const handlers = {
+  load,
+  reset,
+  train,
+  pause: () => { generation++; post({ type: 'paused' }); },
+  predict,
+};
+
+// Messages are handled one at a time, in order (load is async); a training loop runs on its
+// own and sees pause and reset through the generation counter.
+let queue = Promise.resolve();
+onmessage = ({ data }) => {
+  queue = queue.then(async () => {
+    try {
+      const result = handlers[data.type](data);
+      if (data.type !== 'train') await result;
+      else result.catch(fail);
+    } catch (err) {
+      fail(err);
+    }
+  });
+};
+
+function fail(err) {
+  post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
+}

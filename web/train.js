@@ -1,0 +1,254 @@
+// The "train in your browser" section: two runs of the spam classifier side by side, each in
+// its own Web Worker (train-worker.js), one from random rows and one from GloVe's; live
+// charts, start / pause / reset, and a message box scored by both models.
+import { drawChart } from './chart.js';
+import { $, count, el, errorText, ms, percent } from './dom.js';
+
+const CORPUS_URL = '/data/spam.json';
+const SEED = 1; // the random run's table and both runs' batch order
+const LEARNING_RATES = { SGD: 5, Adagrad: 0.1, SparseAdam: 0.01, RowwiseAdagrad: 0.1 }; // defaults that train well
+const ACCURACY_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
+
+class Run {
+  /**
+   * @param {string} key 'random' | 'glove'
+   * @param {{ lib: string, simd: boolean, initRows: ((vocab: string[]) => Promise<{ rows: Float32Array, found: number }>) | null, onChange: () => void }} options
+   *   initRows: gives the pretrained rows for the corpus vocabulary (null: random init)
+   */
+  constructor(key, { lib, simd, initRows, settings, onChange }) {
+    this.key = key;
+    this.card = document.querySelector(`.run[data-run="${key}"]`);
+    this.settings = settings;
+    this.onChange = onChange;
+    this.state = 'loading';
+    this.history = []; // per epoch: { epoch, trainLoss, testLoss, testAccuracy, ms, stepMs, rows }
+    this.init = null; // the pretrained rows, once known
+    this.replies = new Map();
+    this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+    this.worker.onmessage = ({ data }) => this.#receive(data);
+    this.worker.onerror = (e) => this.#fail(e.message || 'the training worker failed to start');
+    this.worker.postMessage({ type: 'load', lib, simd, corpus: new URL(CORPUS_URL, location.href).href });
+    this.initRows = initRows;
+    this.#show('Loading the corpus…');
+  }
+
+  async #receive(message) {
+    switch (message.type) {
+      case 'loaded':
+        this.vocab = message.vocab;
+        this.sizes = { train: message.trainSize, test: message.testSize };
+        if (this.initRows) {
+          this.state = 'waiting';
+          this.#show('Waiting for the GloVe vectors…');
+          this.onChange();
+          try {
+            const { rows, found } = await this.initRows(this.vocab);
+            this.init = rows;
+            this.card.querySelector('.run-note').textContent =
+              `Rows of GloVe 6B 100-d: ${count(found)} of the ${count(this.vocab.length)} words have one, the rest start at 0.`;
+          } catch (err) {
+            this.#fail(`GloVe vectors: ${errorText(err)}`);
+            return;
+          }
+        }
+        this.state = 'loaded';
+        this.reset();
+        break;
+      case 'ready':
+        this.state = 'ready';
+        this.stepsPerEpoch = message.stepsPerEpoch;
+        this.history = [message.start];
+        this.#show(`Ready: ${count(this.sizes.train)} training emails, ${count(this.sizes.test)} test emails.`);
+        this.#stats();
+        break;
+      case 'progress':
+        this.#progress(message);
+        return; // the charts change per epoch only
+      case 'epoch':
+        this.history.push(message);
+        this.#stats();
+        break;
+      case 'paused':
+        if (this.state === 'training') this.state = 'paused';
+        this.#show(`Paused after ${this.#epochs()}.`);
+        break;
+      case 'finished':
+        this.state = 'finished';
+        this.#show(`Done: ${this.#epochs()}.`);
+        break;
+      case 'reply':
+        this.replies.get(message.id)?.(message);
+        this.replies.delete(message.id);
+        return;
+      case 'error':
+        this.#fail(message.message);
+        return;
+    }
+    this.onChange();
+  }
+
+  #epochs() {
+    const n = this.history.length - 1;
+    return `${n} epoch${n === 1 ? '' : 's'}`;
+  }
+
+  #fail(message) {
+    this.state = 'failed';
+    const alert = this.card.querySelector('.run-error');
+    alert.textContent = message;
+    alert.hidden = false;
+    this.#show('Stopped by an error.');
+    this.onChange();
+  }
+
+  #show(status) {
+    this.card.querySelector('.run-status').textContent = status;
+  }
+
+  #progress({ epoch, step, steps, stepMs, rows, vocabSize }) {
+    this.card.querySelector('.run-progress').value = (epoch + step / steps) / this.settings().epochs;
+    this.#show(`Epoch ${epoch + 1}, step ${step} of ${steps}`);
+    this.card.querySelector('.last-step').textContent =
+      `${ms(stepMs)}, ${count(rows)} of ${count(vocabSize)} rows (${percent(rows / vocabSize)})`;
+  }
+
+  #stats() {
+    const last = this.history.at(-1);
+    const set = (name, text) => { this.card.querySelector(`[data-stat="${name}"]`).textContent = text; };
+    set('accuracy', percent(last.testAccuracy));
+    set('loss', last.trainLoss.toFixed(3));
+    set('epoch-time', last.ms === undefined ? '–' : ms(last.ms));
+    set('step-time', last.stepMs === undefined ? '–' : `${ms(last.stepMs)} · ${count(last.rows)} rows`);
+    this.card.dataset.epochs = String(this.history.length - 1);
+    this.card.querySelector('.run-progress').value = (this.history.length - 1) / this.settings().epochs;
+  }
+
+  reset() {
+    const { optimizer, lr } = this.settings();
+    if (this.state === 'loading' || this.state === 'waiting' || this.state === 'failed') return;
+    // (loading and waiting end with a reset of their own)
+    this.card.querySelector('.run-error').hidden = true;
+    this.card.querySelector('.last-step').textContent = '–';
+    this.state = 'resetting';
+    this.worker.postMessage({ type: 'reset', init: this.init, optimizer, lr, seed: SEED });
+  }
+
+  start() {
+    if (!['ready', 'paused', 'finished'].includes(this.state)) return;
+    if (this.history.length - 1 >= this.settings().epochs) return;
+    this.state = 'training';
+    this.#show(`Epoch ${this.history.length}…`);
+    this.worker.postMessage({ type: 'train', epochs: this.settings().epochs });
+  }
+
+  pause() {
+    if (this.state === 'training') this.worker.postMessage({ type: 'pause' });
+  }
+
+  /** Resolves to { probability, known, words } for a message, or null when the model is not there. */
+  predict(text) {
+    if (!['ready', 'training', 'paused', 'finished'].includes(this.state)) return Promise.resolve(null);
+    const id = Math.random();
+    return new Promise((resolve) => {
+      this.replies.set(id, resolve);
+      this.worker.postMessage({ type: 'predict', id, text });
+    });
+  }
+}
+
+/**
+ * Wires the training section.
+ * @param {{ lib: string, simd: boolean, gloveRows: ((vocab: string[]) => Promise<{ rows: Float32Array, found: number }>) | null }} options
+ */
+export function setupTraining({ lib, simd, gloveRows }) {
+  const form = $('train-form');
+  const settings = () => ({ optimizer: form.optimizer.value, lr: Number(form.lr.value), epochs: Number(form.epochs.value) });
+  const runs = [];
+  const onChange = () => {
+    render(runs, settings());
+    scoreMessage(runs);
+  };
+  runs.push(new Run('random', { lib, simd, initRows: null, settings, onChange }));
+  runs.push(new Run('glove', { lib, simd, initRows: gloveRows, settings, onChange }));
+
+  form.optimizer.addEventListener('change', () => {
+    form.lr.value = String(LEARNING_RATES[form.optimizer.value]);
+    for (const run of runs) run.reset();
+  });
+  form.lr.addEventListener('change', () => runs.forEach((run) => run.reset()));
+  form.epochs.addEventListener('change', () => render(runs, settings()));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    runs.forEach((run) => run.start());
+    onChange();
+  });
+  $('train-pause').addEventListener('click', () => runs.forEach((run) => run.pause()));
+  $('train-reset').addEventListener('click', () => runs.forEach((run) => run.reset()));
+
+  let pending = 0;
+  $('message').addEventListener('input', () => {
+    clearTimeout(pending);
+    pending = setTimeout(() => scoreMessage(runs), 120);
+  });
+  for (const button of document.querySelectorAll('[data-example]')) {
+    button.addEventListener('click', () => {
+      $('message').value = button.dataset.example;
+      scoreMessage(runs);
+    });
+  }
+  render(runs, settings());
+}
+
+function render(runs, { epochs }) {
+  const training = runs.some((r) => r.state === 'training');
+  const startable = runs.some((r) => ['ready', 'paused', 'finished'].includes(r.state) && r.history.length - 1 < epochs);
+  $('train-start').disabled = training || !startable;
+  $('train-start').textContent = runs.some((r) => r.history.length > 1) && !training ? 'Continue' : 'Start';
+  $('train-pause').disabled = !training;
+  $('train-reset').disabled = training || runs.every((r) => r.history.length <= 1);
+  document.getElementById('train').dataset.state = training ? 'training' : runs.map((r) => r.state).join(' ');
+
+  const xMax = Math.max(epochs, ...runs.map((r) => r.history.length - 1));
+  const series = (pick) => runs.map((r) => ({ name: r.key, className: r.key, points: r.history.map((h) => [h.epoch, pick(h)]) }));
+  const losses = runs.flatMap((r) => r.history.map((h) => h.trainLoss));
+  const lossMax = Math.max(0.8, ...losses.filter(Number.isFinite));
+  drawChart($('loss-chart'), {
+    series: series((h) => h.trainLoss),
+    xMax,
+    yMin: 0,
+    yMax: lossMax,
+    yTicks: [0, lossMax / 4, lossMax / 2, (3 * lossMax) / 4, lossMax],
+    yFormat: (y) => y.toFixed(2),
+  });
+  drawChart($('accuracy-chart'), {
+    series: series((h) => h.testAccuracy),
+    xMax,
+    yMin: 0.5,
+    yMax: 1,
+    yTicks: ACCURACY_TICKS,
+    yFormat: (y) => `${Math.round(y * 100)}%`,
+  });
+}
+
+// Scores the message box with both models.
+async function scoreMessage(runs) {
+  const text = $('message').value;
+  const results = await Promise.all(runs.map((run) => run.predict(text)));
+  runs.forEach((run, i) => {
+    const out = document.querySelector(`.verdict[data-run="${run.key}"]`);
+    const result = results[i];
+    const meter = out.querySelector('meter');
+    const label = out.querySelector('.verdict-text');
+    if (!result) {
+      meter.value = 0;
+      label.textContent = 'not trained yet';
+      delete out.dataset.probability;
+      return;
+    }
+    meter.value = result.probability;
+    out.dataset.probability = String(result.probability);
+    label.textContent = result.known === 0
+      ? 'no known words'
+      : `${percent(result.probability)} spam${result.probability >= 0.5 ? '' : ' — looks fine'}`;
+  });
+}
