@@ -2,7 +2,9 @@
 // (resolved by the import map in index.html) and only through the public API.
 import { init } from 'wasm-embedding';
 import { $, errorText } from './dom.js';
+import { setupExplorer } from './explorer.js';
 import { setupTraining } from './train.js';
+import { rowsFor } from './vectors.js';
 
 const forceScalar = new URLSearchParams(location.search).get('simd') === '0';
 
@@ -33,8 +35,14 @@ async function main() {
     const t0 = performance.now();
     const info = await init(forceScalar ? { simd: false } : undefined);
     showBuild(info, performance.now() - t0);
+    const glove = setupExplorer();
+    glove.catch(() => {}); // shown in the explorer; training's GloVe run reports it too
     // Workers get the package's URL from the import map (they cannot see it themselves).
-    setupTraining({ lib: import.meta.resolve('wasm-embedding'), simd: info.simd, gloveRows: null });
+    setupTraining({
+      lib: import.meta.resolve('wasm-embedding'),
+      simd: info.simd,
+      gloveRows: async (words) => rowsFor(await glove, words),
+    });
   } catch (err) {
     $('simd').textContent = 'failed';
     showError(err);

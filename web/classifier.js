@@ -117,6 +117,19 @@ export class SpamClassifier {
     return sigmoid(this.#logits(this.bag.forward(Int32Array.from(ids), [0]), this.head.lookup(0), 1)[0]);
   }
 
+  /**
+   * The model as safetensors: the word table as 'weight' (so the explorer opens the file),
+   * the linear layer as 'linear.weight' [1, dim] and 'linear.bias' [1], as PyTorch names them.
+   */
+  save(lib, metadata) {
+    const head = this.head.lookup(0);
+    return lib.saveSafetensors({
+      weight: this.bag,
+      'linear.weight': { dtype: 'F32', shape: [1, this.dim], data: head.slice(0, this.dim) },
+      'linear.bias': { dtype: 'F32', shape: [1], data: head.slice(this.dim) },
+    }, metadata);
+  }
+
   dispose() {
     this.optimizer.dispose();
     this.bag.dispose();

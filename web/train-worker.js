@@ -6,6 +6,8 @@
 //        train { epochs }   train (or resume) until that many epochs are done
 //        pause
 //        predict { id, text }   the spam probability of a message
+//        neighbours { id, word, k }   the word's nearest words before training and now
+//        export { id, metadata }   the trained model as safetensors bytes
 //   out: loaded { vocab, trainSize, testSize }, ready { stepsPerEpoch, start }, progress { … },
 //        epoch { … }, paused, finished, reply { id, … }, error { message }
 import { pack, SpamClassifier } from './classifier.js';
@@ -13,11 +15,13 @@ import { seededRandom, shuffle } from './random.js';
 import { tokenize } from './tokenize.js';
 
 const BATCH_SIZE = 32;
+const RANDOM_DIM = 100; // the random run's width: GloVe's, for a fair comparison
 const SLICE_MS = 40; // train this long, then let messages (pause, predict) in
 
 let lib = null;
 let corpus = null; // { vocab, row: Map, train: { emails, labels }, test: { batch, labels } }
 let model = null;
+let initial = null; // the word table as it was before training (frozen), for "before" neighbours
 let run = null; // { epoch, order, position, random, stepTimes, rows, loss, seen }
 let generation = 0; // bumped by reset and pause: a training loop of an older generation stops
 
@@ -41,8 +45,11 @@ async function load({ lib: url, simd, corpus: corpusUrl }) {
 function reset({ init, optimizer, lr, seed }) {
   generation++;
   model?.dispose();
-  model = null;
-  model = new SpamClassifier(lib, { vocabSize: corpus.vocab.length, dim: 100, init, seed, optimizer, lr });
+  initial?.dispose();
+  model = initial = null;
+  const vocabSize = corpus.vocab.length;
+  model = new SpamClassifier(lib, { vocabSize, dim: init ? init.length / vocabSize : RANDOM_DIM, init, seed, optimizer, lr });
+  initial = lib.Embedding.fromPretrained(model.bag.weight, { embeddingDim: model.dim });
   run = { epoch: 0, order: null, position: 0, random: seededRandom(seed), stepTimes: [], rows: [], loss: 0, seen: 0 };
   post({
     type: 'ready',
@@ -115,12 +122,26 @@ function predict({ id, text }) {
   post({ type: 'reply', id, probability: model.probability(ids), known: ids.length, words: words.length });
 }
 
+function neighbours({ id, word, k }) {
+  const row = corpus.row.get(word);
+  if (row === undefined) return post({ type: 'reply', id, missing: true });
+  const named = ({ indices, scores }) => Array.from(indices, (i, n) => ({ word: corpus.vocab[i], score: scores[n] }));
+  post({ type: 'reply', id, before: named(initial.nearest(row, k)), after: named(model.bag.nearest(row, k)) });
+}
+
+function save({ id, metadata }) {
+  const bytes = model.save(lib, { vocab: corpus.vocab.join('\n'), ...metadata });
+  post({ type: 'reply', id, bytes }, [bytes.buffer]);
+}
+
 const handlers = {
   load,
   reset,
   train,
   pause: () => { generation++; post({ type: 'paused' }); },
   predict,
+  neighbours,
+  export: save,
 };
 
 // Messages are handled one at a time, in order (load is async); a training loop runs on its
@@ -133,11 +154,11 @@ onmessage = ({ data }) => {
       if (data.type !== 'train') await result;
       else result.catch(fail);
     } catch (err) {
-      fail(err);
+      if (data.id === undefined) fail(err);
+      else post({ type: 'reply', id: data.id, error: describe(err) }); // a failed request leaves the run as it was
     }
   });
 };
 
-function fail(err) {
-  post({ type: 'error', message: err instanceof Error ? `${err.name}: ${err.message}` : String(err) });
-}
+const describe = (err) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+const fail = (err) => post({ type: 'error', message: describe(err) });

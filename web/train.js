@@ -24,6 +24,7 @@ class Run {
     this.history = []; // per epoch: { epoch, trainLoss, testLoss, testAccuracy, ms, stepMs, rows }
     this.init = null; // the pretrained rows, once known
     this.replies = new Map();
+    this.lastRequest = 0;
     this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
     this.worker.onmessage = ({ data }) => this.#receive(data);
     this.worker.onerror = (e) => this.#fail(e.message || 'the training worker failed to start');
@@ -60,6 +61,7 @@ class Run {
         this.history = [message.start];
         this.#show(`Ready: ${count(this.sizes.train)} training emails, ${count(this.sizes.test)} test emails.`);
         this.#stats();
+        if (this.startWhenReady) this.start(); // Start was pressed while it started over
         break;
       case 'progress':
         this.#progress(message);
@@ -76,10 +78,13 @@ class Run {
         this.state = 'finished';
         this.#show(`Done: ${this.#epochs()}.`);
         break;
-      case 'reply':
-        this.replies.get(message.id)?.(message);
+      case 'reply': {
+        const { resolve, reject } = this.replies.get(message.id);
         this.replies.delete(message.id);
+        if (message.error) reject(new Error(message.error));
+        else resolve(message);
         return;
+      }
       case 'error':
         this.#fail(message.message);
         return;
@@ -109,7 +114,7 @@ class Run {
     this.card.querySelector('.run-progress').value = (epoch + step / steps) / this.settings().epochs;
     this.#show(`Epoch ${epoch + 1}, step ${step} of ${steps}`);
     this.card.querySelector('.last-step').textContent =
-      `${ms(stepMs)}, ${count(rows)} of ${count(vocabSize)} rows (${percent(rows / vocabSize)})`;
+      `Last step: ${ms(stepMs)}, moved ${count(rows)} of ${count(vocabSize)} rows (${percent(rows / vocabSize)})`;
   }
 
   #stats() {
@@ -118,7 +123,8 @@ class Run {
     set('accuracy', percent(last.testAccuracy));
     set('loss', last.trainLoss.toFixed(3));
     set('epoch-time', last.ms === undefined ? '–' : ms(last.ms));
-    set('step-time', last.stepMs === undefined ? '–' : `${ms(last.stepMs)} · ${count(last.rows)} rows`);
+    set('step-time', last.stepMs === undefined ? '–' : ms(last.stepMs));
+    set('rows', last.rows === undefined ? '–' : `${count(last.rows)} of ${count(this.vocab.length)}`);
     this.card.dataset.epochs = String(this.history.length - 1);
     this.card.querySelector('.run-progress').value = (this.history.length - 1) / this.settings().epochs;
   }
@@ -128,12 +134,14 @@ class Run {
     if (this.state === 'loading' || this.state === 'waiting' || this.state === 'failed') return;
     // (loading and waiting end with a reset of their own)
     this.card.querySelector('.run-error').hidden = true;
-    this.card.querySelector('.last-step').textContent = '–';
+    this.card.querySelector('.last-step').textContent = '';
     this.state = 'resetting';
+    this.#show('Starting over…');
     this.worker.postMessage({ type: 'reset', init: this.init, optimizer, lr, seed: SEED });
   }
 
   start() {
+    this.startWhenReady = this.state === 'resetting';
     if (!['ready', 'paused', 'finished'].includes(this.state)) return;
     if (this.history.length - 1 >= this.settings().epochs) return;
     this.state = 'training';
@@ -145,20 +153,28 @@ class Run {
     if (this.state === 'training') this.worker.postMessage({ type: 'pause' });
   }
 
-  /** Resolves to { probability, known, words } for a message, or null when the model is not there. */
-  predict(text) {
-    if (!['ready', 'training', 'paused', 'finished'].includes(this.state)) return Promise.resolve(null);
-    const id = Math.random();
-    return new Promise((resolve) => {
-      this.replies.set(id, resolve);
-      this.worker.postMessage({ type: 'predict', id, text });
+  get trained() {
+    return this.history.length > 1;
+  }
+
+  get live() {
+    return ['ready', 'training', 'paused', 'finished'].includes(this.state);
+  }
+
+  /** Asks the worker something (predict, neighbours, export): its reply, or null while there is no model; rejects with the worker's error. */
+  request(type, payload) {
+    if (!this.live) return Promise.resolve(null);
+    const id = ++this.lastRequest;
+    return new Promise((resolve, reject) => {
+      this.replies.set(id, { resolve, reject });
+      this.worker.postMessage({ type, id, ...payload });
     });
   }
 }
 
 /**
  * Wires the training section.
- * @param {{ lib: string, simd: boolean, gloveRows: ((vocab: string[]) => Promise<{ rows: Float32Array, found: number }>) | null }} options
+ * @param {{ lib: string, simd: boolean, gloveRows: (vocab: string[]) => Promise<{ rows: Float32Array, found: number }> }} options
  */
 export function setupTraining({ lib, simd, gloveRows }) {
   const form = $('train-form');
@@ -167,6 +183,7 @@ export function setupTraining({ lib, simd, gloveRows }) {
   const onChange = () => {
     render(runs, settings());
     scoreMessage(runs);
+    compareWord(runs[1]);
   };
   runs.push(new Run('random', { lib, simd, initRows: null, settings, onChange }));
   runs.push(new Run('glove', { lib, simd, initRows: gloveRows, settings, onChange }));
@@ -184,6 +201,9 @@ export function setupTraining({ lib, simd, gloveRows }) {
   });
   $('train-pause').addEventListener('click', () => runs.forEach((run) => run.pause()));
   $('train-reset').addEventListener('click', () => runs.forEach((run) => run.reset()));
+  for (const run of runs) {
+    run.card.querySelector('.export').addEventListener('click', () => download(run, settings()));
+  }
 
   let pending = 0;
   $('message').addEventListener('input', () => {
@@ -196,7 +216,34 @@ export function setupTraining({ lib, simd, gloveRows }) {
       scoreMessage(runs);
     });
   }
+  $('moved-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    compareWord(runs[1]);
+  });
   render(runs, settings());
+}
+
+// Saves a run's trained model (word table, linear layer, vocabulary) as a safetensors download.
+async function download(run, { optimizer, lr }) {
+  const epochs = run.history.length - 1;
+  const alert = run.card.querySelector('.run-error');
+  let reply;
+  try {
+    reply = await run.request('export', {
+      metadata: { model: "EmbeddingBag(mode='mean') -> Linear(dim, 1) -> sigmoid", init: run.key, optimizer, lr: String(lr), epochs: String(epochs) },
+    });
+  } catch (err) {
+    alert.textContent = `Export: ${errorText(err)}`;
+    alert.hidden = false;
+    return;
+  }
+  if (!reply) return;
+  const url = URL.createObjectURL(new Blob([reply.bytes], { type: 'application/octet-stream' }));
+  const link = el('a', { href: url, download: `spam-filter-${run.key}-init-${epochs}-epochs.safetensors` });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 function render(runs, { epochs }) {
@@ -206,6 +253,7 @@ function render(runs, { epochs }) {
   $('train-start').textContent = runs.some((r) => r.history.length > 1) && !training ? 'Continue' : 'Start';
   $('train-pause').disabled = !training;
   $('train-reset').disabled = training || runs.every((r) => r.history.length <= 1);
+  for (const run of runs) run.card.querySelector('.export').disabled = !run.trained || run.state === 'training';
   document.getElementById('train').dataset.state = training ? 'training' : runs.map((r) => r.state).join(' ');
 
   const xMax = Math.max(epochs, ...runs.map((r) => r.history.length - 1));
@@ -230,10 +278,12 @@ function render(runs, { epochs }) {
   });
 }
 
+const spamPercent = (p) => (p > 0.999 ? '> 99.9%' : p < 0.001 ? '< 0.1%' : percent(p));
+
 // Scores the message box with both models.
 async function scoreMessage(runs) {
   const text = $('message').value;
-  const results = await Promise.all(runs.map((run) => run.predict(text)));
+  const results = await Promise.all(runs.map((run) => (run.trained ? run.request('predict', { text }).catch((err) => ({ error: err })) : null)));
   runs.forEach((run, i) => {
     const out = document.querySelector(`.verdict[data-run="${run.key}"]`);
     const result = results[i];
@@ -241,14 +291,47 @@ async function scoreMessage(runs) {
     const label = out.querySelector('.verdict-text');
     if (!result) {
       meter.value = 0;
-      label.textContent = 'not trained yet';
+      label.textContent = 'train it first';
       delete out.dataset.probability;
+      return;
+    }
+    if (result.error) {
+      meter.value = 0;
+      label.textContent = errorText(result.error);
       return;
     }
     meter.value = result.probability;
     out.dataset.probability = String(result.probability);
     label.textContent = result.known === 0
       ? 'no known words'
-      : `${percent(result.probability)} spam${result.probability >= 0.5 ? '' : ' — looks fine'}`;
+      : `${spamPercent(result.probability)} spam`;
   });
+}
+
+// The word's nearest words in the run's table before training and now.
+async function compareWord(run) {
+  const word = $('moved-word').value.trim().toLowerCase();
+  if (!word) return;
+  const lists = { before: $('moved-before'), after: $('moved-after') };
+  let reply;
+  try {
+    reply = await run.request('neighbours', { word, k: 8 });
+  } catch (err) {
+    reply = { error: errorText(err) };
+  }
+  $('moved-epochs').textContent = `${run.history.length - 1} epochs`;
+  if (!reply?.before) {
+    for (const list of Object.values(lists)) list.replaceChildren();
+    $('moved-note').textContent = reply?.error ?? (reply?.missing ? `“${word}” is not among the ${count(run.vocab.length)} words of the corpus.` : '');
+    return;
+  }
+  $('moved-note').textContent = '';
+  const before = new Set(reply.before.map((n) => n.word));
+  for (const side of ['before', 'after']) {
+    lists[side].replaceChildren(...reply[side].map(({ word: w, score }) =>
+      el('li', { className: side === 'after' && !before.has(w) ? 'new' : '', dataset: { word: w } },
+        el('span', { className: 'word' }, w),
+        el('span', { className: 'bar', style: `--score: ${Math.max(0, score)}` }),
+        el('span', { className: 'score' }, score.toFixed(2)))));
+  }
 }
