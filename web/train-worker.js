@@ -8,7 +8,7 @@
 //        predict { id, text }   the spam probability of a message
 //        neighbours { id, word, k }   the word's nearest words before training and now
 //        export { id, metadata }   the trained model as safetensors bytes
-//   out: loaded { vocab, trainSize, testSize }, ready { stepsPerEpoch, start }, progress { … },
+//   out: loaded { simd, vocab, trainSize, testSize }, ready { stepsPerEpoch, start }, progress { … },
 //        epoch { … }, paused, finished, reply { id, … }, error { message }
 import { pack, SpamClassifier } from './classifier.js';
 import { seededRandom, shuffle } from './random.js';
@@ -29,7 +29,7 @@ const post = (message, transfer) => postMessage(message, transfer);
 
 async function load({ lib: url, simd, corpus: corpusUrl }) {
   lib = await import(url);
-  await lib.init({ simd });
+  const build = await lib.init({ simd });
   const response = await fetch(corpusUrl);
   if (!response.ok) throw new Error(`could not fetch ${corpusUrl}: HTTP ${response.status} (run npm start, which prepares the data)`);
   const data = await response.json();
@@ -39,7 +39,7 @@ async function load({ lib: url, simd, corpus: corpusUrl }) {
     train: { emails: data.train.ids, labels: Uint8Array.from(data.train.spam) },
     test: { batch: pack(data.test.ids), labels: Uint8Array.from(data.test.spam) },
   };
-  post({ type: 'loaded', vocab: data.vocab, trainSize: data.train.ids.length, testSize: data.test.ids.length });
+  post({ type: 'loaded', simd: build.simd, vocab: data.vocab, trainSize: data.train.ids.length, testSize: data.test.ids.length });
 }
 
 function reset({ init, optimizer, lr, seed }) {

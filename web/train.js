@@ -8,6 +8,7 @@ const CORPUS_URL = '/data/spam.json';
 const SEED = 1; // the random run's table and both runs' batch order
 const LEARNING_RATES = { SGD: 5, Adagrad: 0.1, SparseAdam: 0.01, RowwiseAdagrad: 0.1 }; // defaults that train well
 const ACCURACY_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
+const epochCount = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
 
 class Run {
   /**
@@ -37,6 +38,7 @@ class Run {
     switch (message.type) {
       case 'loaded':
         this.vocab = message.vocab;
+        this.card.dataset.simd = String(message.simd); // the worker's build, as the page's
         this.sizes = { train: message.trainSize, test: message.testSize };
         if (this.initRows) {
           this.state = 'waiting';
@@ -93,8 +95,7 @@ class Run {
   }
 
   #epochs() {
-    const n = this.history.length - 1;
-    return `${n} epoch${n === 1 ? '' : 's'}`;
+    return epochCount(this.history.length - 1);
   }
 
   #fail(message) {
@@ -319,7 +320,7 @@ async function compareWord(run) {
   } catch (err) {
     reply = { error: errorText(err) };
   }
-  $('moved-epochs').textContent = `${run.history.length - 1} epochs`;
+  $('moved-epochs').textContent = epochCount(Math.max(0, run.history.length - 1));
   if (!reply?.before) {
     for (const list of Object.values(lists)) list.replaceChildren();
     $('moved-note').textContent = reply?.error ?? (reply?.missing ? `“${word}” is not among the ${count(run.vocab.length)} words of the corpus.` : '');
