@@ -48,7 +48,7 @@ function show(next) {
     const took = performance.now() - t0;
     renderResults({
       title: [el('span', { className: 'muted' }, 'Nearest to '), el('strong', {}, view.word)],
-      note: `${K} nearest of ${count(vocab.size)} by cosine similarity, in ${ms(took)}`,
+      note: `${found(indices)} nearest of ${count(vocab.size)} by cosine similarity, in ${ms(took)}`,
       indices,
       scores,
     });
@@ -77,6 +77,9 @@ function show(next) {
     document.body.dataset.firstResultMs = performance.now().toFixed(0); // since navigation started
   }
 }
+
+// How many results a query gave (a small table has fewer than K; the rest are -1).
+const found = (indices) => indices.filter((i) => i >= 0).length;
 
 function notFound(words) {
   const list = words.map((w) => `“${w}”`).join(', ');

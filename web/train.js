@@ -22,6 +22,7 @@ class Run {
     this.settings = settings;
     this.onChange = onChange;
     this.state = 'loading';
+    this.started = false; // trained or paused since the last reset
     this.history = []; // per epoch: { epoch, trainLoss, testLoss, testAccuracy, ms, stepMs, rows }
     this.init = null; // the pretrained rows, once known
     this.replies = new Map();
@@ -137,6 +138,7 @@ class Run {
     this.card.querySelector('.run-error').hidden = true;
     this.card.querySelector('.last-step').textContent = '';
     this.state = 'resetting';
+    this.started = false;
     this.#show('Starting over…');
     this.worker.postMessage({ type: 'reset', init: this.init, optimizer, lr, seed: SEED });
   }
@@ -146,6 +148,7 @@ class Run {
     if (!['ready', 'paused', 'finished'].includes(this.state)) return;
     if (this.history.length - 1 >= this.settings().epochs) return;
     this.state = 'training';
+    this.started = true;
     this.#show(`Epoch ${this.history.length}…`);
     this.worker.postMessage({ type: 'train', epochs: this.settings().epochs });
   }
@@ -251,7 +254,7 @@ function render(runs, { epochs }) {
   const training = runs.some((r) => r.state === 'training');
   const startable = runs.some((r) => ['ready', 'paused', 'finished'].includes(r.state) && r.history.length - 1 < epochs);
   $('train-start').disabled = training || !startable;
-  $('train-start').textContent = runs.some((r) => r.history.length > 1) && !training ? 'Continue' : 'Start';
+  $('train-start').textContent = runs.some((r) => r.started) && !training ? 'Continue' : 'Start';
   $('train-pause').disabled = !training;
   $('train-reset').disabled = training || runs.every((r) => r.history.length <= 1);
   for (const run of runs) run.card.querySelector('.export').disabled = !run.trained || run.state === 'training';
