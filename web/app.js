@@ -33,10 +33,11 @@ function showBuild(info, initMs) {
 async function main() {
   try {
     const t0 = performance.now();
-    const info = await init(forceScalar ? { simd: false } : undefined);
-    showBuild(info, performance.now() - t0);
-    const glove = setupExplorer();
+    const ready = init(forceScalar ? { simd: false } : undefined);
+    const glove = setupExplorer(ready); // the vectors download while the module compiles
     glove.catch(() => {}); // shown in the explorer; training's GloVe run reports it too
+    const info = await ready;
+    showBuild(info, performance.now() - t0);
     // Workers get the package's URL from the import map (they cannot see it themselves).
     setupTraining({
       lib: import.meta.resolve('wasm-embedding'),

@@ -263,11 +263,12 @@ function setupFiles() {
 }
 
 /**
- * Wires the explorer and starts loading GloVe. Resolves to the GloVe vectors once loaded
- * (the training section initialises its second run from them).
+ * Wires the explorer and starts loading GloVe (at once: `ready`, the package's init(), is
+ * awaited only to make the table). Resolves to the GloVe vectors once loaded (the training
+ * section initialises its second run from them).
  * @returns {Promise<import('./vectors.js').Vectors>}
  */
-export async function setupExplorer() {
+export async function setupExplorer(ready) {
   setupSearch();
   setupFiles();
   addEventListener('hashchange', () => {
@@ -278,7 +279,7 @@ export async function setupExplorer() {
   $('word').value = view.kind === 'word' ? view.word : '';
   $('word').focus();
   try {
-    glove = await loadGlove((p) => progress(p, GLOVE.name));
+    glove = await loadGlove(ready, (p) => progress(p, GLOVE.name));
   } catch (err) {
     $('vectors-info').textContent = `${GLOVE.name} could not be loaded.`;
     const box = $('file-error');

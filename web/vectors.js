@@ -4,8 +4,12 @@ import * as wasmEmbedding from 'wasm-embedding';
 
 // INTERIM (until word-vector loading, issue 8, is on main): a namespace import, so that the
 // page still loads and trains with a package that lacks these exports.
-const { Embedding, loadSafetensors, loadWordVectors, Vocab } = wasmEmbedding;
-const NOT_YET = 'this build of wasm-embedding cannot load word vectors yet (loadSafetensors, issue 8)';
+const { Embedding, loadWordVectors, Vocab } = wasmEmbedding;
+function checkSupport() {
+  if (typeof Vocab !== 'function' || typeof Embedding.fromSafetensors !== 'function') {
+    throw new Error('this build of wasm-embedding cannot load word vectors yet (Vocab, Embedding.fromSafetensors: issue 8)');
+  }
+}
 
 export const GLOVE = { url: '/data/glove.6B.100d.safetensors', name: 'GloVe 6B 100-d' };
 
@@ -16,19 +20,22 @@ export const GLOVE = { url: '/data/glove.6B.100d.safetensors', name: 'GloVe 6B 1
  */
 
 /**
- * Fetches and opens the prepared GloVe table.
+ * Fetches and opens the prepared GloVe table. The download starts at once; the table is made
+ * once `ready` (the package's init()) has resolved.
+ * @param {Promise<unknown>} ready
  * @param {(p: { bytesRead: number, totalBytes?: number, rows?: number }) => void} onProgress
  * @returns {Promise<Vectors>}
  */
-export async function loadGlove(onProgress) {
-  if (typeof loadSafetensors !== 'function') throw new Error(NOT_YET);
+export async function loadGlove(ready, onProgress) {
+  checkSupport();
   const response = await fetch(GLOVE.url);
   if (!response.ok) {
     throw new Error(`could not fetch ${GLOVE.url}: HTTP ${response.status} (npm start prepares it: node scripts/demo-data.mjs)`);
   }
   const total = Number(response.headers.get('Content-Length')) || undefined;
-  const bytes = await readAll(response.body, total, onProgress);
-  return openSafetensors(bytes, GLOVE.name);
+  const read = await readAll(response.body, total, onProgress);
+  await ready;
+  return openSafetensors(read, GLOVE.name);
 }
 
 /**
@@ -38,7 +45,7 @@ export async function loadGlove(onProgress) {
  * @returns {Promise<Vectors>}
  */
 export async function loadFile(file, onProgress) {
-  if (typeof loadSafetensors !== 'function') throw new Error(NOT_YET);
+  checkSupport();
   if (/\.safetensors$/i.test(file.name)) {
     return openSafetensors(await readAll(file.stream(), file.size, onProgress), file.name);
   }
@@ -46,30 +53,38 @@ export async function loadFile(file, onProgress) {
   return { name: file.name, table: embedding, vocab, words: vocab.words, bytes: file.size, named: true };
 }
 
-// The table of a safetensors file: the tensor named 'weight', else its only 2-D tensor; its
-// words come from the metadata's 'vocab' (one word a line) when it has one for every row.
-function openSafetensors(bytes, name) {
-  const { tensors, metadata } = loadSafetensors(bytes);
-  const tables = Object.keys(tensors).filter((key) => tensors[key].shape.length === 2);
-  const key = 'weight' in tensors ? 'weight' : tables.length === 1 ? tables[0] : null;
-  if (key === null) {
-    throw new Error(`${name}: expected a tensor named "weight" or a single 2-D tensor, found ${tables.length ? tables.join(', ') : 'none'}`);
+// The table of a safetensors file: the tensor named 'weight', else its only 2-D tensor (the
+// library reads the file and says what is wrong with it); its words come from the metadata's
+// 'vocab' (one word a line) when it has one for every row.
+function openSafetensors({ bytes, header }, name) {
+  const table = Embedding.fromSafetensors(bytes, tableName(header?.json));
+  const listed = header?.json.__metadata__?.vocab?.split('\n');
+  const named = listed?.length === table.numEmbeddings;
+  const words = named ? listed : Array.from({ length: table.numEmbeddings }, (_, i) => String(i));
+  try {
+    return { name, table, vocab: new Vocab(words), words, bytes: bytes.length, named };
+  } catch (err) { // a word listed twice
+    table.dispose();
+    throw err;
   }
-  const rows = tensors[key].shape[0];
-  const listed = metadata?.vocab?.split('\n');
-  const named = listed?.length === rows;
-  const words = named ? listed : Array.from({ length: rows }, (_, i) => String(i));
-  const vocab = new Vocab(words);
-  const table = Embedding.fromSafetensors(bytes, key);
-  return { name, table, vocab, words, bytes: bytes.length, named };
+}
+
+function tableName(json) {
+  if (!json || 'weight' in json) return 'weight';
+  const tables = Object.keys(json).filter((key) => json[key]?.shape?.length === 2);
+  if (tables.length !== 1) {
+    throw new Error(`expected a tensor named "weight" or a single 2-D tensor, found ${tables.length ? tables.join(', ') : 'none'}`);
+  }
+  return tables[0];
 }
 
 // Reads a byte stream to its end into one buffer, reporting bytes as they arrive and, once a
-// safetensors header is in, the table rows they complete.
+// safetensors header is in, the table rows they complete. Returns the bytes and the header
+// ({ json, start }: the parsed JSON, where the data begins), null when it is not one.
 async function readAll(stream, total, onProgress) {
   let buffer = new Uint8Array(total ?? 1 << 20);
   let length = 0;
-  let rowsIn = null;
+  let header;
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -81,31 +96,37 @@ async function readAll(stream, total, onProgress) {
     }
     buffer.set(value, length);
     length += value.length;
-    rowsIn ??= rowCounter(buffer.subarray(0, length));
-    onProgress({ bytesRead: length, totalBytes: total, rows: rowsIn?.(length) });
+    header ??= readHeader(buffer.subarray(0, length));
+    onProgress({ bytesRead: length, totalBytes: total, rows: header && rowsIn(header, length) });
   }
-  return buffer.subarray(0, length);
+  return { bytes: buffer.subarray(0, length), header: header ?? null };
 }
 
-// From the first bytes of a safetensors file: a function giving how many rows of its table
-// have arrived after `length` bytes, or null while the header is incomplete (progress only:
-// the library reads and checks the file).
-function rowCounter(head) {
-  if (head.length < 8) return null;
+// The header of a safetensors file from its first bytes: undefined until they are all in,
+// null when they do not parse (the library reports what is wrong).
+function readHeader(head) {
+  if (head.length < 8) return undefined;
   const size = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
-  if (head.length < 8 + size) return null;
-  let header;
+  if (head.length < 8 + size) return undefined;
   try {
-    header = JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + size)));
+    return { json: JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + size))), start: 8 + size };
   } catch {
-    return () => undefined; // the library will say what is wrong
+    return null;
   }
-  const tensor = header.weight ?? Object.values(header).find((t) => t?.shape?.length === 2);
-  if (!tensor) return () => undefined;
-  const [begin, end] = tensor.data_offsets;
-  const rows = tensor.shape[0];
-  const start = 8 + size + begin;
-  return (length) => Math.max(0, Math.min(rows, Math.floor(((length - start) * rows) / (end - begin))));
+}
+
+// How many rows of the table have arrived once `length` bytes have (progress only).
+function rowsIn({ json, start }, length) {
+  let tensor;
+  try {
+    tensor = json[tableName(json)];
+  } catch {
+    return undefined;
+  }
+  const [begin, end] = tensor?.data_offsets ?? [];
+  const rows = tensor?.shape?.[0];
+  if (!(end > begin && rows > 0)) return undefined;
+  return Math.max(0, Math.min(rows, Math.floor(((length - start - begin) * rows) / (end - begin))));
 }
 
 /**

@@ -69,7 +69,10 @@ export async function screenshot(page, name, selector) {
   else await page.screenshot({ path, fullPage: true });
 }
 
-/** True when the package in the page has the API the explorer needs. INTERIM: until issue 8 is on main. */
-export function hasWordVectors(page) {
-  return page.evaluate(async () => typeof (await import('wasm-embedding')).loadSafetensors === 'function');
+/** True when the package in the page has what the explorer needs. INTERIM: until issue 8 is on main. */
+export function hasWordVectors(page, names = ['Vocab', 'loadSafetensors']) {
+  return page.evaluate(async (wanted) => {
+    const lib = await import('wasm-embedding');
+    return wanted.every((name) => typeof lib[name] === 'function');
+  }, names);
 }

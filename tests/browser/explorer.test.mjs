@@ -172,6 +172,7 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
   if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
+    if (!(await hasWordVectors(page, ['loadWordVectors', 'parseWordVectors']))) return t.skip(INTERIM);
     const text = Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');
     await page.evaluate((body) => {
       const data = new DataTransfer();

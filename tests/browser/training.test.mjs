@@ -155,6 +155,16 @@ test('training: a word\'s neighbours move, and the trained model downloads as sa
     assert.equal(metadata.vocab.split('\n').length, 20000);
     assert.equal(metadata.epochs, '2');
     await screenshot(page, 'training-moved', '.after');
+
+    // The file opens in the explorer, which then finds what the training section showed.
+    await page.setInputFiles('#file', { name: file.suggestedFilename(), mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+    await page.waitForSelector('#explore[data-vectors="file"]');
+    assert.match(await page.textContent('#vectors-info'), /^spam-filter-glove-init-2-epochs\.safetensors · 20,000 words × 100/);
+    await page.fill('#word', 'free');
+    await page.press('#word', 'Enter');
+    await page.waitForFunction(() => document.querySelector('#results').dataset.view === '#word=free');
+    const explored = await page.$$eval('#results .neighbour', (links) => links.map((a) => a.dataset.word));
+    assert.deepEqual(explored.slice(0, 8), afterWords, 'the explorer finds the trained neighbours');
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
   } finally {
     await close();
