@@ -10,6 +10,25 @@ const LEARNING_RATES = { SGD: 5, Adagrad: 0.1, SparseAdam: 0.01, RowwiseAdagrad:
 const ACCURACY_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const epochCount = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
 
+// The two runs' cards, from the page's template.
+const RUNS = {
+  random: { title: 'Random init', note: 'Rows drawn from N(0, 1), as torch.nn.EmbeddingBag does.' },
+  glove: { title: 'GloVe init', note: 'Rows of the pretrained GloVe vectors: the classic fine-tuning comparison.' },
+};
+
+function runCard(key) {
+  const card = $('run-template').content.firstElementChild.cloneNode(true);
+  const { title, note } = RUNS[key];
+  card.dataset.run = key;
+  card.setAttribute('aria-label', title);
+  card.querySelector('.swatch').classList.add(key);
+  card.querySelector('.run-title').textContent = title;
+  card.querySelector('.run-note').textContent = note;
+  card.querySelector('.run-progress').setAttribute('aria-label', `${title}: training progress`);
+  document.querySelector('#train .runs').append(card);
+  return card;
+}
+
 class Run {
   /**
    * @param {string} key 'random' | 'glove'
@@ -18,7 +37,7 @@ class Run {
    */
   constructor(key, { lib, simd, initRows, settings, onChange }) {
     this.key = key;
-    this.card = document.querySelector(`.run[data-run="${key}"]`);
+    this.card = runCard(key);
     this.settings = settings;
     this.onChange = onChange;
     this.state = 'loading';
