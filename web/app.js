@@ -38,11 +38,12 @@ async function main() {
     glove.catch(() => {}); // shown in the explorer; training's GloVe run reports it too
     const info = await ready;
     showBuild(info, performance.now() - t0);
-    // Workers get the package's URL from the import map (they cannot see it themselves).
     setupTraining({
-      lib: import.meta.resolve('wasm-embedding'),
+      lib: import.meta.resolve('wasm-embedding'), // workers cannot see the import map
       simd: info.simd,
       gloveRows: async (words) => rowsFor(await glove, words),
+      // On a small machine the workers' start would slow the explorer's first result.
+      after: glove.catch(() => {}),
     });
   } catch (err) {
     $('simd').textContent = 'failed';

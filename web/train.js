@@ -32,10 +32,12 @@ function runCard(key) {
 class Run {
   /**
    * @param {string} key 'random' | 'glove'
-   * @param {{ lib: string, simd: boolean, initRows: ((vocab: string[]) => Promise<{ rows: Float32Array, found: number }>) | null, onChange: () => void }} options
-   *   initRows: gives the pretrained rows for the corpus vocabulary (null: random init)
+   * @param {{ lib: string, simd: boolean, initRows: ((vocab: string[]) => Promise<{ rows: Float32Array, found: number }>) | null,
+   *           after: Promise<unknown>, settings: () => object, onChange: () => void }} options
+   *   initRows: gives the pretrained rows for the corpus vocabulary (null: random init);
+   *   after: the worker starts once it resolves
    */
-  constructor(key, { lib, simd, initRows, settings, onChange }) {
+  constructor(key, { lib, simd, initRows, after, settings, onChange }) {
     this.key = key;
     this.card = runCard(key);
     this.settings = settings;
@@ -46,12 +48,15 @@ class Run {
     this.init = null; // the pretrained rows, once known
     this.replies = new Map();
     this.lastRequest = 0;
-    this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
-    this.worker.onmessage = ({ data }) => this.#receive(data);
-    this.worker.onerror = (e) => this.#fail(e.message || 'the training worker failed to start');
-    this.worker.postMessage({ type: 'load', lib, simd, corpus: new URL(CORPUS_URL, location.href).href });
     this.initRows = initRows;
-    this.#show('Loading the corpus…');
+    this.#show('Waiting for the explorer…');
+    after.then(() => {
+      this.worker = new Worker(new URL('./train-worker.js', import.meta.url), { type: 'module' });
+      this.worker.onmessage = ({ data }) => this.#receive(data);
+      this.worker.onerror = (e) => this.#fail(e.message || 'the training worker failed to start');
+      this.worker.postMessage({ type: 'load', lib, simd, corpus: new URL(CORPUS_URL, location.href).href });
+      this.#show('Loading the corpus…');
+    });
   }
 
   async #receive(message) {
@@ -197,9 +202,9 @@ class Run {
 
 /**
  * Wires the training section.
- * @param {{ lib: string, simd: boolean, gloveRows: (vocab: string[]) => Promise<{ rows: Float32Array, found: number }> }} options
+ * @param {{ lib: string, simd: boolean, gloveRows: (vocab: string[]) => Promise<{ rows: Float32Array, found: number }>, after: Promise<unknown> }} options
  */
-export function setupTraining({ lib, simd, gloveRows }) {
+export function setupTraining({ lib, simd, gloveRows, after }) {
   const form = $('train-form');
   const settings = () => ({ optimizer: form.optimizer.value, lr: Number(form.lr.value), epochs: Number(form.epochs.value) });
   const runs = [];
@@ -208,8 +213,8 @@ export function setupTraining({ lib, simd, gloveRows }) {
     scoreMessage(runs);
     compareWord(runs[1]);
   };
-  runs.push(new Run('random', { lib, simd, initRows: null, settings, onChange }));
-  runs.push(new Run('glove', { lib, simd, initRows: gloveRows, settings, onChange }));
+  runs.push(new Run('random', { lib, simd, initRows: null, after, settings, onChange }));
+  runs.push(new Run('glove', { lib, simd, initRows: gloveRows, after, settings, onChange }));
 
   form.optimizer.addEventListener('change', () => {
     form.lr.value = String(LEARNING_RATES[form.optimizer.value]);
