@@ -91,8 +91,10 @@ export function drawMap(root, { words, points, roles, arrows, href }) {
     svg('defs', {}, svg('marker', { id: 'arrow', viewBox: '0 0 8 8', refX: 7, refY: 4, markerWidth: 7, markerHeight: 7, orient: 'auto' },
       svg('path', { d: 'M0,0 L8,4 L0,8 z' }))),
   ];
-  for (const [from, to] of arrows) {
-    parts.push(svg('line', { class: 'offset', x1: x(xs[from]), y1: y(ys[from]), x2: x(xs[to]), y2: y(ys[to]), 'marker-end': 'url(#arrow)' }));
+  for (const [from, to] of arrows) { // stopping short of the target's dot, so the head shows
+    const [x1, y1, x2, y2] = [x(xs[from]), y(ys[from]), x(xs[to]), y(ys[to])];
+    const back = 8 / (Math.hypot(x2 - x1, y2 - y1) || 1);
+    parts.push(svg('line', { class: 'offset', x1, y1, x2: x2 - (x2 - x1) * back, y2: y2 - (y2 - y1) * back, 'marker-end': 'url(#arrow)' }));
   }
   words.forEach((word, i) => {
     const px = x(xs[i]);
