@@ -8,7 +8,7 @@
 //        predict { id, text }   the spam probability of a message
 //        neighbours { id, word, k }   the word's nearest words before training and now
 //        export { id, metadata }   the trained model as safetensors bytes
-//   out: loaded { simd, vocab, trainSize, testSize }, ready { stepsPerEpoch, start }, progress { … },
+//   out: loaded { simd, vocab, trainSize, testSize }, ready { start }, progress { … },
 //        epoch { … }, paused, finished, reply { id, … }, error { message }
 import { pack, SpamClassifier } from './classifier.js';
 import { seededRandom, shuffle } from './random.js';
@@ -25,8 +25,6 @@ let initial = null; // the word table as it was before training (frozen), for "b
 let run = null; // { epoch, order, position, random, stepTimes, rows, loss, seen }
 let generation = 0; // bumped by reset and pause: a training loop of an older generation stops
 
-const post = (message, transfer) => postMessage(message, transfer);
-
 async function load({ lib: url, simd, corpus: corpusUrl }) {
   lib = await import(url);
   const build = await lib.init({ simd });
@@ -39,29 +37,24 @@ async function load({ lib: url, simd, corpus: corpusUrl }) {
     train: { emails: data.train.ids, labels: Uint8Array.from(data.train.spam) },
     test: { batch: pack(data.test.ids), labels: Uint8Array.from(data.test.spam) },
   };
-  post({ type: 'loaded', simd: build.simd, vocab: data.vocab, trainSize: data.train.ids.length, testSize: data.test.ids.length });
+  postMessage({ type: 'loaded', simd: build.simd, vocab: data.vocab, trainSize: data.train.ids.length, testSize: data.test.ids.length });
 }
 
 function reset({ init, optimizer, lr, seed }) {
   generation++;
   model?.dispose();
   initial?.dispose();
-  model = initial = null;
+  model = initial = null; // stays so if the options are bad (the library's error is reported)
   const vocabSize = corpus.vocab.length;
   model = new SpamClassifier(lib, { vocabSize, dim: init ? init.length / vocabSize : RANDOM_DIM, init, seed, optimizer, lr });
   initial = lib.Embedding.fromPretrained(model.bag.weight, { embeddingDim: model.dim });
   run = { epoch: 0, order: null, position: 0, random: seededRandom(seed), stepTimes: [], rows: [], loss: 0, seen: 0 };
-  post({
-    type: 'ready',
-    stepsPerEpoch: Math.ceil(corpus.train.emails.length / BATCH_SIZE),
-    start: { epoch: 0, ...scores(evaluate(pack(corpus.train.emails), corpus.train.labels)) },
-  });
+  postMessage({ type: 'ready', start: { epoch: 0, ...scores(model.evaluate(pack(corpus.train.emails), corpus.train.labels)) } });
 }
 
-const evaluate = (batch, labels) => model.evaluate(batch, labels);
+// What an epoch reports: the training loss as given, the test accuracy now.
 function scores(train) {
-  const test = evaluate(corpus.test.batch, corpus.test.labels);
-  return { trainLoss: train.loss, testLoss: test.loss, testAccuracy: test.accuracy };
+  return { trainLoss: train.loss, testAccuracy: model.evaluate(corpus.test.batch, corpus.test.labels).accuracy };
 }
 
 const median = (values) => {
@@ -95,17 +88,17 @@ async function train({ epochs }) {
       if (run.position >= emails.length) finishEpoch();
     }
     if (last) {
-      post({ type: 'progress', epoch: run.epoch, step: Math.ceil(run.position / BATCH_SIZE), steps, vocabSize: corpus.vocab.length, ...last });
+      postMessage({ type: 'progress', epoch: run.epoch, step: Math.ceil(run.position / BATCH_SIZE), steps, vocabSize: corpus.vocab.length, ...last });
     }
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
-  if (mine === generation) post({ type: run.epoch >= epochs ? 'finished' : 'paused' });
+  if (mine === generation) postMessage({ type: run.epoch >= epochs ? 'finished' : 'paused' });
 }
 
 function finishEpoch() {
   run.epoch++;
   const trainTime = run.stepTimes.reduce((a, b) => a + b, 0);
-  post({
+  postMessage({
     type: 'epoch',
     epoch: run.epoch,
     ...scores({ loss: run.loss / run.seen }),
@@ -119,26 +112,26 @@ function finishEpoch() {
 function predict({ id, text }) {
   const words = tokenize(text);
   const ids = words.map((w) => corpus.row.get(w)).filter((i) => i !== undefined);
-  post({ type: 'reply', id, probability: model.probability(ids), known: ids.length, words: words.length });
+  postMessage({ type: 'reply', id, probability: model.probability(ids), known: ids.length, words: words.length });
 }
 
 function neighbours({ id, word, k }) {
   const row = corpus.row.get(word);
-  if (row === undefined) return post({ type: 'reply', id, missing: true });
+  if (row === undefined) return postMessage({ type: 'reply', id, missing: true });
   const named = ({ indices, scores }) => Array.from(indices, (i, n) => ({ word: corpus.vocab[i], score: scores[n] }));
-  post({ type: 'reply', id, before: named(initial.nearest(row, k)), after: named(model.bag.nearest(row, k)) });
+  postMessage({ type: 'reply', id, before: named(initial.nearest(row, k)), after: named(model.bag.nearest(row, k)) });
 }
 
 function save({ id, metadata }) {
   const bytes = model.save(lib, { vocab: corpus.vocab.join('\n'), ...metadata });
-  post({ type: 'reply', id, bytes }, [bytes.buffer]);
+  postMessage({ type: 'reply', id, bytes }, [bytes.buffer]);
 }
 
 const handlers = {
   load,
   reset,
   train,
-  pause: () => { generation++; post({ type: 'paused' }); },
+  pause: () => { generation++; postMessage({ type: 'paused' }); },
   predict,
   neighbours,
   export: save,
@@ -155,10 +148,10 @@ onmessage = ({ data }) => {
       else result.catch(fail);
     } catch (err) {
       if (data.id === undefined) fail(err);
-      else post({ type: 'reply', id: data.id, error: describe(err) }); // a failed request leaves the run as it was
+      else postMessage({ type: 'reply', id: data.id, error: describe(err) }); // a failed request leaves the run as it was
     }
   });
 };
 
 const describe = (err) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));
-const fail = (err) => post({ type: 'error', message: describe(err) });
+const fail = (err) => postMessage({ type: 'error', message: describe(err) });

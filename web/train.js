@@ -44,7 +44,7 @@ class Run {
     this.onChange = onChange;
     this.state = 'loading';
     this.started = false; // trained or paused since the last reset
-    this.history = []; // per epoch: { epoch, trainLoss, testLoss, testAccuracy, ms, stepMs, rows }
+    this.history = []; // per epoch: { epoch, trainLoss, testAccuracy, ms, stepMs, rows }
     this.init = null; // the pretrained rows, once known
     this.replies = new Map();
     this.lastRequest = 0;
@@ -84,7 +84,6 @@ class Run {
         break;
       case 'ready':
         this.state = 'ready';
-        this.stepsPerEpoch = message.stepsPerEpoch;
         this.history = [message.start];
         this.#show(`Ready: ${count(this.sizes.train)} training emails, ${count(this.sizes.test)} test emails.`);
         this.#stats();
