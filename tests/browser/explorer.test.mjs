@@ -172,7 +172,7 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
   if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
-    if (!(await hasWordVectors(page, ['loadWordVectors', 'parseWordVectors']))) return t.skip(INTERIM);
+    if (!(await hasWordVectors(page, ['loadWordVectors']))) return t.skip(INTERIM);
     const text = Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');
     await page.evaluate((body) => {
       const data = new DataTransfer();
@@ -199,8 +199,8 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
     const expected = await page.evaluate(async (body) => {
       const lib = await import('wasm-embedding');
       try {
-        lib.parseWordVectors(body);
-        return 'parsed';
+        await lib.loadWordVectors(new File([body], 'broken.txt'));
+        return 'loaded';
       } catch (err) {
         return `${err.name}: ${err.message}`;
       }
