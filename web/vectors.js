@@ -54,16 +54,15 @@ export async function loadFile(file, onProgress) {
 }
 
 // The table of a safetensors file: the tensor named 'weight', else its only 2-D tensor (the
-// library reads the file and says what is wrong with it); its words come from the metadata's
-// 'vocab' (one word a line) when it has one for every row.
+// library reads the file and says what is wrong with it); its words are those the header
+// listed (see readHeader), else the rows are named by number.
 function openSafetensors({ bytes, header }, name) {
   const table = Embedding.fromSafetensors(bytes, tableName(header?.json));
-  const listed = header?.json.__metadata__?.vocab?.split('\n');
-  const named = listed?.length === table.numEmbeddings;
-  const words = named ? listed : Array.from({ length: table.numEmbeddings }, (_, i) => String(i));
   try {
-    return { name, table, vocab: new Vocab(words), words, bytes: bytes.length, named };
-  } catch (err) { // a word listed twice
+    const named = header?.words?.length === table.numEmbeddings;
+    const words = named ? header.words : Array.from({ length: table.numEmbeddings }, (_, i) => String(i));
+    return { name, table, vocab: named ? header.vocab : new Vocab(words), words, bytes: bytes.length, named };
+  } catch (err) {
     table.dispose();
     throw err;
   }
@@ -103,29 +102,38 @@ async function readAll(stream, total, onProgress) {
 }
 
 // The header of a safetensors file from its first bytes: undefined until they are all in,
-// null when they do not parse (the library reports what is wrong).
+// null when they do not parse (the library reports what is wrong). When its metadata lists
+// the table's words ('vocab', one a line, one a row), their Vocab is made here, while the
+// rows are still arriving: on GloVe that takes the Vocab off the time to the first result.
 function readHeader(head) {
   if (head.length < 8) return undefined;
   const size = Number(new DataView(head.buffer, head.byteOffset, 8).getBigUint64(0, true));
   if (head.length < 8 + size) return undefined;
+  let json;
   try {
-    return { json: JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + size))), start: 8 + size };
+    json = JSON.parse(new TextDecoder().decode(head.subarray(8, 8 + size)));
   } catch {
     return null;
+  }
+  const words = json.__metadata__?.vocab?.split('\n');
+  const listsEveryRow = words !== undefined && words.length === tableRows(json);
+  return { json, start: 8 + size, ...(listsEveryRow ? { words, vocab: new Vocab(words) } : {}) };
+}
+
+function tableRows(json) {
+  try {
+    return json[tableName(json)]?.shape?.[0];
+  } catch {
+    return undefined; // no table to name: the library will say so
   }
 }
 
 // How many rows of the table have arrived once `length` bytes have (progress only).
 function rowsIn({ json, start }, length) {
-  let tensor;
-  try {
-    tensor = json[tableName(json)];
-  } catch {
-    return undefined;
-  }
-  const [begin, end] = tensor?.data_offsets ?? [];
-  const rows = tensor?.shape?.[0];
-  if (!(end > begin && rows > 0)) return undefined;
+  const rows = tableRows(json);
+  if (!(rows > 0)) return undefined;
+  const [begin, end] = json[tableName(json)].data_offsets ?? [];
+  if (!(end > begin)) return undefined;
   return Math.max(0, Math.min(rows, Math.floor(((length - start - begin) * rows) / (end - begin))));
 }
 
