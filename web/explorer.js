@@ -17,7 +17,7 @@ let firstResult = true;
 
 // ---------------------------------------------------------------- links
 
-export function parseHash(hash) {
+function parseHash(hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   if (params.has('word')) return { kind: 'word', word: params.get('word').trim() };
   const parts = params.get('analogy')?.split(':');
@@ -180,14 +180,22 @@ function setupSearch() {
   $('search-form').addEventListener('submit', (e) => {
     e.preventDefault();
     close();
-    const word = input.value.trim();
+    const word = typed(input.value);
     if (word) go({ kind: 'word', word });
   });
   $('analogy-form').addEventListener('submit', (e) => {
     e.preventDefault();
-    const [a, b, c] = ['a', 'b', 'c'].map((k) => $(`analogy-${k}`).value.trim());
+    const [a, b, c] = ['a', 'b', 'c'].map((k) => typed($(`analogy-${k}`).value));
     if (a && b && c) go({ kind: 'analogy', a, b, c });
   });
+}
+
+// A typed word as the vocabulary has it: "Paris" (a phone's capital) becomes "paris" when
+// only that is there.
+function typed(text) {
+  const word = text.trim();
+  const lower = word.toLowerCase();
+  return current && current.vocab.indexOf(word) < 0 && current.vocab.indexOf(lower) >= 0 ? lower : word;
 }
 
 // ---------------------------------------------------------------- loading and switching vectors
@@ -211,7 +219,6 @@ function use(vectors, { keepView = false } = {}) {
   if (current && current !== glove && current !== vectors) current.table.dispose();
   current = vectors;
   $('vectors-info').textContent = describe(vectors);
-  $('vectors-info').dataset.rows = String(vectors.vocab.size);
   $('back-to-glove').hidden = vectors === glove || glove === null;
   $('explore').dataset.vectors = vectors === glove ? 'glove' : 'file';
   // Keep the view when the new vectors know its words; else look at their first word.

@@ -86,7 +86,7 @@ test('explorer: #word=king shows the library\'s nearest neighbours and their map
     await page.waitForFunction((w) => document.querySelector('#results').dataset.view === `#word=${w}`, suggestions[1]);
 
     // Enter on a typed word; a click on a neighbour.
-    await page.fill('#word', 'paris');
+    await page.fill('#word', 'Paris'); // as a phone capitalises it: the vocabulary's "paris"
     await page.press('#word', 'Enter');
     await page.waitForFunction(() => document.querySelector('#results').dataset.view === '#word=paris');
     const second = (await shownResults(page))[1].word;
