@@ -44,6 +44,7 @@ class Run {
     this.onChange = onChange;
     this.state = 'loading';
     this.started = false; // trained or paused since the last reset
+    this.at = null; // where the last progress message was: { epoch, step, steps }
     this.history = []; // per epoch: { epoch, trainLoss, testAccuracy, ms, stepMs, rows }
     this.init = null; // the pretrained rows, once known
     this.replies = new Map();
@@ -98,7 +99,7 @@ class Run {
         break;
       case 'paused':
         if (this.state === 'training') this.state = 'paused';
-        this.#show(`Paused after ${this.#epochs()}.`);
+        this.#show(this.at ? `Paused in epoch ${this.at.epoch + 1}, after step ${this.at.step} of ${this.at.steps}.` : 'Paused.');
         break;
       case 'finished':
         this.state = 'finished';
@@ -136,6 +137,7 @@ class Run {
   }
 
   #progress({ epoch, step, steps, stepMs, rows, vocabSize }) {
+    this.at = { epoch, step, steps };
     this.card.querySelector('.run-progress').value = (epoch + step / steps) / this.settings().epochs;
     this.#show(`Epoch ${epoch + 1}, step ${step} of ${steps}`);
     this.card.querySelector('.last-step').textContent =
@@ -156,12 +158,13 @@ class Run {
 
   reset() {
     const { optimizer, lr } = this.settings();
-    if (this.state === 'loading' || this.state === 'waiting' || this.state === 'failed') return;
-    // (loading and waiting end with a reset of their own)
+    // Not before the corpus and the pretrained rows are in (loading ends with a reset of its own).
+    if (!this.vocab || this.state === 'waiting' || (this.initRows && !this.init)) return;
     this.card.querySelector('.run-error').hidden = true;
     this.card.querySelector('.last-step').textContent = '';
     this.state = 'resetting';
     this.started = false;
+    this.at = null;
     this.#show('Starting over…');
     this.worker.postMessage({ type: 'reset', init: this.init, optimizer, lr, seed: SEED });
   }

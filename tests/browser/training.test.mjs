@@ -42,7 +42,7 @@ async function probabilities(page, text) {
     .map((v) => [v.dataset.run, Number(v.dataset.probability)])));
 }
 
-test('training: the loss falls, the test accuracy passes the bar, pause and continue, the message box', { timeout: 240_000 }, async (t) => {
+test('training: the loss falls, the test accuracy passes the bar, pause and continue, the message box, a bad learning rate', { timeout: 240_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
   const { page, problems, close } = await openPage(env);
   try {
@@ -89,6 +89,29 @@ test('training: the loss falls, the test accuracy passes the bar, pause and cont
       assert.ok(ham[key] < 0.5, `${key}: the patch review email is not (${ham[key]})`);
     }
     await screenshot(page, 'training', '#train');
+
+    // A bad learning rate: the library's own error in each run, and the page recovers.
+    await page.fill('input[name=lr]', '-1');
+    await page.dispatchEvent('input[name=lr]', 'change');
+    await page.waitForFunction((keys) => keys.every((k) => !document.querySelector(`.run[data-run="${k}"] .run-error`).hidden), runs);
+    const expected = await page.evaluate(async () => {
+      const lib = await import('wasm-embedding');
+      const bag = new lib.EmbeddingBag(2, 2);
+      try {
+        new lib.Adagrad([bag], { lr: -1 });
+        return 'accepted';
+      } catch (err) {
+        return `${err.name}: ${err.message}`;
+      } finally {
+        bag.dispose();
+      }
+    });
+    for (const key of runs) assert.equal(await page.textContent(`.run[data-run="${key}"] .run-error`), expected);
+    await page.fill('input[name=lr]', '0.1');
+    await page.dispatchEvent('input[name=lr]', 'change');
+    await page.waitForFunction((keys) => keys.every((k) => document.querySelector(`.run[data-run="${k}"] .run-error`).hidden
+      && document.querySelector(`.run[data-run="${k}"] .run-status`).textContent.startsWith('Ready')), runs);
+    assert.equal(await page.isDisabled('#train-start'), false, 'ready to train again');
     assert.deepEqual(problems, [], 'no console errors, page errors or failed requests');
   } finally {
     await close();
