@@ -3,6 +3,9 @@
 // layer itself lives in a one-row Embedding (weights, then the bias) so that the optimizer the
 // visitor picked steps it exactly as it steps the word table.
 
+/** Each optimizer's default learning rate here: what trains this model well. */
+export const LEARNING_RATES = { SGD: 5, Adagrad: 0.1, SparseAdam: 0.01, RowwiseAdagrad: 0.1 };
+
 // Packs emails (arrays of word ids) into the (indices, offsets) form of EmbeddingBag.forward.
 export function pack(emails) {
   let n = 0;

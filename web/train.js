@@ -2,11 +2,11 @@
 // its own Web Worker (train-worker.js), one from random rows and one from GloVe's; live
 // charts, start / pause / reset, and a message box scored by both models.
 import { drawChart } from './chart.js';
+import { LEARNING_RATES } from './classifier.js';
 import { $, count, el, errorText, ms, percent } from './dom.js';
 
 const CORPUS_URL = '/data/spam.json';
 const SEED = 1; // the random run's table and both runs' batch order
-const LEARNING_RATES = { SGD: 5, Adagrad: 0.1, SparseAdam: 0.01, RowwiseAdagrad: 0.1 }; // defaults that train well
 const ACCURACY_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const epochCount = (n) => `${n} epoch${n === 1 ? '' : 's'}`;
 
