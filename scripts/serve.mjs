@@ -113,7 +113,8 @@ function listen(server, port) {
 
 /**
  * Starts the server. port 0 picks an ephemeral port; otherwise, if `port` is taken,
- * the next ports are tried (up to `attempts`). Resolves to { url, port, close }.
+ * the next ports are tried (up to `attempts`). `dataDir` is the folder served at /data/ (the
+ * demo's data by default). Resolves to { url, port, close }.
  */
 export async function serve({ port = Number(process.env.PORT ?? 8080), quiet = false, root = ROOT, dataDir = demoDataDir(), attempts = 20 } = {}) {
   const absRoot = resolve(root);
