@@ -17,11 +17,7 @@
 
 namespace {
 
-using emb::io::F32TableSink;
-using emb::io::ParseError;
-using emb::io::WordVectorFormat;
-using emb::io::WordVectorParser;
-using emb::io::WordVectorWriter;
+using namespace emb::io;
 
 struct Outcome {
   ParseError error;
