@@ -1,7 +1,5 @@
 // The word-vector parser's row loop, compiled for speed (the rest of src/io for size: see
 // CMakeLists.txt): text lines read in place, the common row on the quick path.
-#include <cstring>
-
 #include "io/decimal.h"
 #include "io/text.h"
 #include "io/utf8.h"
