@@ -4,11 +4,13 @@
   /usr/bin/python3 bench/torch_bench.py forward '{"V": 100000, "cells": [...], "reps": 5, "targetMs": 60}'
   /usr/bin/python3 bench/torch_bench.py train   '{"V": 10000, "d": 64, "B": 4096, "indicesFile": ..., ...}'
   /usr/bin/python3 bench/torch_bench.py memory  '{"mode": "sparse", "V": 1000000, ...}'
+  /usr/bin/python3 bench/torch_bench.py serve   (JSON requests on stdin, one a line: bench/lib/torch-worker.mjs)
 
 Same scheme as the JS children: the indices are the driver's (raw little-endian int32 files in
 bench/results/data/), each measurement calls the function until targetMs have passed,
 contenders interleaved, medians over repetitions (time.perf_counter). Each contender is checked
-once. Prints one JSON object on the last line of stdout.
+once. Prints one JSON object on the last line of stdout. In serve mode it answers requests
+instead, so the JS side can interleave its own timing windows with PyTorch's.
 """
 import json
 import statistics
@@ -141,7 +143,76 @@ def memory(cfg):
             'peakRss': peak, 'endRss': end, 'growth': peak - base, 'growthVsTable': (peak - base) / table}
 
 
+# serve: rotating-batch training with each optimizer, timed per phase, in windows the JS driver
+# interleaves with its own (bench/train-rotating.mjs).
+OPTIMIZERS = {
+    'sgd': lambda p, o: torch.optim.SGD(p, lr=o['lr']),
+    'momentum': lambda p, o: torch.optim.SGD(p, lr=o['lr'], momentum=o['momentum']),
+    'adagrad': lambda p, o: torch.optim.Adagrad(p, lr=o['lr']),
+    'sparseAdam': lambda p, o: torch.optim.SparseAdam(p, lr=o['lr']),
+}
+
+
+class Trainer:
+    """One nn.Embedding(sparse=...) and its optimizer, stepping through the rotating batches."""
+
+    def __init__(self, cfg, sparse):
+        V, d, B = cfg['V'], cfg['d'], cfg['B']
+        self.batches = load_indices(cfg['indicesFile']).view(-1, B)
+        self.G = torch.from_numpy(np.fromfile(cfg['gradFile'], dtype='<f4')).view(B, d)
+        torch.manual_seed(1)
+        self.emb = torch.nn.Embedding(V, d, sparse=sparse)
+        self.opt = OPTIMIZERS[cfg['optimizer']](self.emb.parameters(), cfg['options'])
+        self.k = 0
+
+    def step(self, phases):
+        idx = self.batches[self.k % len(self.batches)]
+        self.k += 1
+        t0 = time.perf_counter()
+        self.opt.zero_grad(set_to_none=True)
+        t1 = time.perf_counter()
+        out = self.emb(idx)
+        t2 = time.perf_counter()
+        out.backward(self.G)  # loss = sum(out * G): d(loss)/d(out) = G
+        t3 = time.perf_counter()
+        self.opt.step()
+        t4 = time.perf_counter()
+        for k, dt in enumerate((t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            phases[k] += dt
+
+    def window(self, target_ms):
+        phases, steps = [0.0] * 4, 0
+        while steps == 0 or sum(phases) * 1000 < target_ms:
+            self.step(phases)
+            steps += 1
+        return {'steps': steps, 'phases': dict(zip(('zeroGrad', 'forward', 'backward', 'step'), phases))}
+
+
+def serve():
+    trainers = {}
+    for line in sys.stdin:
+        req = json.loads(line)
+        try:
+            if req['cmd'] == 'setup':
+                trainers.clear()
+                for key, sparse in (('torchSparse', True), ('torchDense', False)):
+                    if key in req['keys']:
+                        trainers[key] = Trainer(req, sparse)
+                        trainers[key].window(0)  # warm up: one step (allocates the optimizer's state)
+                res = {'torch': torch.__version__, 'python': sys.version.split()[0]}
+            elif req['cmd'] == 'window':
+                res = trainers[req['key']].window(req['targetMs'])
+            else:
+                raise ValueError(f"unknown command {req['cmd']}")
+        except Exception as err:  # reported to the driver, which skips that contender
+            res = {'error': f'{type(err).__name__}: {err}'}
+        print(json.dumps(res), flush=True)
+
+
 if __name__ == '__main__':
+    if sys.argv[1] == 'serve':
+        serve()
+        sys.exit(0)
     mode, cfg = sys.argv[1], json.loads(sys.argv[2])
     result = {'forward': forward, 'train': train, 'memory': memory}[mode](cfg)
     result['torch'] = torch.__version__
