@@ -2,6 +2,7 @@
 
 #include "kernels/gather/gather.h"
 #include "kernels/simd128.h"
+#include "kernels/touch.h"
 
 namespace emb::simd128 {
 namespace {
@@ -25,14 +26,20 @@ std::size_t gather_f32(const float* table, std::size_t rows, std::size_t dim,
                        const std::int32_t* idx, std::size_t n, float* out) {
   const std::size_t bad = first_out_of_range(idx, n, rows);
   if (bad != n) return bad;
-  // Wide rows: memory.copy (bulk memory) beats a v128 loop from about 128 floats on.
-  if (dim >= 128) {
-    for (std::size_t i = 0; i < n; ++i)
-      std::memcpy(out + i * dim, table + static_cast<std::size_t>(idx[i]) * dim, dim * sizeof(float));
-    return n;
+  // Blocks of rows: touched first (kernels/touch.h), then copied. Wide rows: memory.copy
+  // (bulk memory) beats a v128 loop from about 128 floats on.
+  const std::size_t block = touch_block_rows(dim);
+  std::uint32_t touched = 0;
+  for (std::size_t start = 0; start < n; start += block) {
+    const std::size_t end = start + block < n ? start + block : n;
+    for (std::size_t i = start; i < end; ++i) touched = touch_row(table + static_cast<std::size_t>(idx[i]) * dim, dim, touched);
+    for (std::size_t i = start; i < end; ++i) {
+      const float* row = table + static_cast<std::size_t>(idx[i]) * dim;
+      if (dim >= 128) std::memcpy(out + i * dim, row, dim * sizeof(float));
+      else copy_row(row, out + i * dim, dim);
+    }
   }
-  for (std::size_t i = 0; i < n; ++i)
-    copy_row(table + static_cast<std::size_t>(idx[i]) * dim, out + i * dim, dim);
+  keep_touches(touched);
   return n;
 }
 }  // namespace emb::simd128
