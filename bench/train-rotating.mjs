@@ -6,10 +6,13 @@
 // (zeroGrad, forward, backward, step); timing windows of about targetMs alternate between the
 // contenders, the order rotating, and the tables show medians over the repetitions. Ours minus
 // zero-copy is what the copying API's JS costs (index and gradOutput copies in, rows out).
+// --clock cpu (the default) times each process's CPU time (Node's process.cpuUsage, Python's
+// time.process_time), less the cost of a clock read: on a machine shared with other work, time
+// spent waiting for a core is not counted. --clock wall times wall-clock time.
 // --baseline DIR adds the package built in DIR (its node.js and .wasm files, e.g. a copy of an
 // older dist/) as one more contender, for before/after figures in one run.
 //   node bench/train-rotating.mjs [--V 10000,100000,1000000] [--optimizers sgd,momentum,adagrad,sparseAdam]
-//                                 [--reps 7] [--targetMs 100] [--phases] [--dense false] [--baseline DIR]
+//                                 [--reps 7] [--targetMs 100] [--phases] [--dense false] [--baseline DIR] [--clock cpu|wall]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,12 +30,21 @@ const { values: args } = parseArgs({
     phases: { type: 'boolean', default: false },
     dense: { type: 'string', default: 'true' },
     baseline: { type: 'string' },
+    clock: { type: 'string', default: 'cpu' },
   },
 });
 const SIZES = args.V.split(',').map(Number);
 const REPS = Number(args.reps);
 const TARGET_MS = Number(args.targetMs);
 const d = 64, B = 4096, BATCHES = 16;
+if (!['cpu', 'wall'].includes(args.clock)) throw new Error(`--clock must be cpu or wall, got ${args.clock}`);
+// Milliseconds, and what reading the clock itself costs (subtracted from every phase).
+const clock = args.clock === 'cpu' ? () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; } : () => performance.now();
+const CLOCK_COST = (() => {
+  const reads = [];
+  for (let i = 0; i < 1000; ++i) { const t = clock(); reads.push(clock() - t); }
+  return median(reads);
+})();
 const PHASES = ['zeroGrad', 'forward', 'backward', 'step'];
 
 // Each optimizer with the same options on both sides (PyTorch's names in torch_bench.py).
@@ -64,22 +76,22 @@ function ours(lib, key, V, opt, batches, zeroCopy) {
   let k = 0;
   const step = (ph) => {
     const idx = batches[k++ % BATCHES];
-    const t0 = performance.now();
+    const t0 = clock();
     optimizer.zeroGrad();
-    const t1 = performance.now();
+    const t1 = clock();
     if (batch) {
       batch.indices.set(idx);
       batch.forward(B);
     } else {
       emb.forward(idx, out);
     }
-    const t2 = performance.now();
+    const t2 = clock();
     if (batch) batch.backward(B);
     else emb.backward(idx, G);
-    const t3 = performance.now();
+    const t3 = clock();
     optimizer.step();
-    const t4 = performance.now();
-    ph[0] += t1 - t0; ph[1] += t2 - t1; ph[2] += t3 - t2; ph[3] += t4 - t3;
+    const t4 = clock();
+    ph[0] += t1 - t0 - CLOCK_COST; ph[1] += t2 - t1 - CLOCK_COST; ph[2] += t3 - t2 - CLOCK_COST; ph[3] += t4 - t3 - CLOCK_COST;
   };
   // Checked once: plain SGD moves row idx[0] by exactly -lr times its summed gradient.
   if (opt === 'sgd') {
@@ -127,7 +139,7 @@ async function cell(opt, V) {
     const indicesFile = fileURLToPath(new URL(`rotating-V${V}-B${B}.i32`, DATA));
     writeFileSync(indicesFile, all);
     try {
-      await worker.request({ cmd: 'setup', keys, V, d, B, optimizer: opt, options: OPTIMIZERS[opt].options, indicesFile, gradFile });
+      await worker.request({ cmd: 'setup', keys, V, d, B, optimizer: opt, options: OPTIMIZERS[opt].options, indicesFile, gradFile, clock: args.clock });
       for (const key of keys) contenders.push({ key, window: (ms) => worker.request({ cmd: 'window', key, targetMs: ms }) });
     } catch (err) {
       for (const key of keys) skipped[key] = `failed: ${describeError(err)}`;
@@ -181,7 +193,7 @@ const fmtV = (V) => (V >= 1e6 ? `${V / 1e6}M` : `${V / 1e3}k`);
 const lines = [];
 const print = (s = '') => lines.push(s);
 const keys = ['ours', 'oursZeroCopy', ...(baseline ? ['oursBaseline'] : []), 'torchSparse', 'torchDense'];
-print(`### Training with 16 rotating batches, B = ${B}, d = ${d}: time per step (zeroGrad + forward + backward + step), median of ${REPS} interleaved windows\n`);
+print(`### Training with 16 rotating batches, B = ${B}, d = ${d}: ${args.clock === 'cpu' ? 'CPU' : 'wall-clock'} time per step (zeroGrad + forward + backward + step), median of ${REPS} interleaved windows\n`);
 print(`| optimizer | V | ${keys.map((k) => LABELS[k]).join(' | ')} | PyTorch sparse / ours | PyTorch dense / ours | 1M / 10k, ours | 1M / 10k, PyTorch sparse |`);
 print(`|---|---:|${keys.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
 for (const c of cells) {

@@ -26,6 +26,7 @@ std::int64_t Embedding::bag_backward(const std::int32_t* idx, std::size_t n, con
   const std::size_t bad = begin_gradient(idx, n);
   if (bad != n) return static_cast<std::int64_t>(bad);
   catch_up(idx, n);  // max and psw_grad read the weights
+  call_values_.assign(call_rows_.size() * dim_, 0.0f);
 
   if (mode == BagMode::kMax) {
     // Find each element's winner again, then send it that element's gradient.

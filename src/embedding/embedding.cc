@@ -9,6 +9,7 @@
 #include "embedding/normal_init.h"
 #include "embedding/renorm.h"
 #include "kernels/active.h"
+#include "kernels/touch.h"
 
 namespace emb {
 
@@ -114,7 +115,9 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   call_rows_.clear();
   counts_.clear();
   targets_.resize(n);
+  RowToucher ahead(slot_of_row.data(), sizeof(std::int32_t), idx, n);  // a V-sized map: misses at 1M rows
   for (std::size_t i = 0; i < n; ++i) {
+    ahead.before(i);
     const std::int32_t r = idx[i];
     if (r == padding_idx) {
       targets_[i] = kSkipRow;
@@ -132,8 +135,6 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   }
   if (!direct_gradient_)
     for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
-  // This call's gradient, coalesced: torch computes it from zero, then adds it to .grad.
-  call_values_.assign(call_rows_.size() * dim_, 0.0f);
   return n;
 }
 
@@ -169,8 +170,10 @@ std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const f
       factor_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
     scale = factor_.data();
   }
-  kernels::scatter_add_f32(grad_out, n, dim_, targets_.data(), 1.0f, scale, call_values_.data(),
-                           call_rows_.size());
+  // This call's gradient, coalesced: each row's lookups summed from zero in order, as torch
+  // computes it before adding it to .grad.
+  call_values_.resize(call_rows_.size() * dim_);
+  kernels::scatter_sum_f32(grad_out, n, dim_, targets_.data(), scale, call_values_.data(), call_rows_.size());
   end_gradient();
   return kOk;
 }

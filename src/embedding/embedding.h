@@ -124,7 +124,8 @@ class Embedding {
  private:
   // Validates idx (returns the first bad position or n), then maps each distinct non-padding
   // index to a slot into call_rows_ in order of first appearance: targets_[i] = its slot
-  // (kSkipRow for padding), counts_[slot] = its multiplicity; call_values_ = zeros.
+  // (kSkipRow for padding), counts_[slot] = its multiplicity. This call's gradient then goes
+  // to call_values_ (call_rows_.size() x dim).
   std::size_t begin_gradient(const std::int32_t* idx, std::size_t n);
   // Adds call_values_ (this call's gradient) into the accumulated gradient.
   void end_gradient();

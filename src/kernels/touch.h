@@ -1,10 +1,10 @@
-// Touching rows before using them: one load from each 64-byte line of a block of rows, so that
-// their cache and TLB misses overlap. A loop that copies or updates random rows of a big table
-// keeps few misses in flight (its stores fill the store queue behind the oldest row's load);
-// touching a block first puts tens of lines in flight, and the loop then finds them in cache.
-// Worth ~1.6x on a 100k x 64 table and ~2-3x at 1M, neutral when the table is in cache
-// (bench/train-rotating.mjs). wasm has no prefetch instruction: these are plain loads, their
-// bits folded into a value that goes to a volatile so that the compiler keeps them.
+// Touching rows before using them: one load from each 64-byte line of the next block of rows,
+// so that their cache and TLB misses overlap. A loop that copies or updates random rows of a
+// big table keeps few misses in flight (its stores fill the store queue behind the oldest
+// row's load); touching a block first puts tens of lines in flight, and the loop then finds
+// them in cache. Worth ~1.6x on a 100k x 64 table and ~2-3x at 1M, neutral when the table is
+// in cache (bench/train-rotating.mjs). wasm has no prefetch instruction: these are plain
+// loads, their bits folded into a value that goes to a volatile so the compiler keeps them.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -12,30 +12,53 @@
 
 namespace emb {
 
-// Rows per block: about 64 lines in flight (16 rows of 64 floats), at least one row.
-inline std::size_t touch_block_rows(std::size_t dim) {
-  const std::size_t lines = dim / 16 + 1;
-  return lines >= 64 ? 1 : 64 / lines;
-}
-
-// One word from every 64-byte line of row[0 : dim), folded into acc.
-inline std::uint32_t touch_row(const float* row, std::size_t dim, std::uint32_t acc) {
-  std::uint32_t word;
-  for (std::size_t j = 0; j < dim; j += 16) {
-    std::memcpy(&word, row + j, sizeof word);
-    acc |= word;
+// Touches rows of a row-major array (rows of row_bytes bytes from base) at idx[j], ahead of a
+// loop that visits positions j = 0, 1, 2, ... in order (whatever its loop structure): call
+// before(j) ahead of using position j. Negative indices (skipped entries) are not touched.
+class RowToucher {
+ public:
+  RowToucher(const void* base, std::size_t row_bytes, const std::int32_t* idx, std::size_t n)
+      : base_(static_cast<const unsigned char*>(base)), row_bytes_(row_bytes), idx_(idx), n_(n),
+        block_(block_rows(row_bytes)) {}
+  RowToucher(const RowToucher&) = delete;
+  RowToucher& operator=(const RowToucher&) = delete;
+  ~RowToucher() {
+    volatile std::uint32_t sink = acc_;
+    (void)sink;
   }
-  if (dim > 0) {
-    std::memcpy(&word, row + dim - 1, sizeof word);  // the last line of a row that starts mid-line
-    acc |= word;
-  }
-  return acc;
-}
 
-// Keeps the touching loads that produced acc.
-inline void keep_touches(std::uint32_t acc) {
-  volatile std::uint32_t sink = acc;
-  (void)sink;
-}
+  void before(std::size_t j) {
+    if (j < until_) return;
+    until_ = j + block_ < n_ ? j + block_ : n_;
+    for (std::size_t i = j; i < until_; ++i)
+      if (idx_[i] >= 0) touch(base_ + static_cast<std::size_t>(idx_[i]) * row_bytes_);
+  }
+
+  // Rows per block: about 64 lines in flight (16 rows of 64 floats), at least one row.
+  static std::size_t block_rows(std::size_t row_bytes) {
+    const std::size_t lines = row_bytes / 64 + 1;
+    return lines >= 64 ? 1 : 64 / lines;
+  }
+
+ private:
+  // One word from every 64-byte line of the row (rows of at least 4 bytes).
+  void touch(const unsigned char* row) {
+    std::uint32_t word;
+    for (std::size_t at = 0; at + sizeof word <= row_bytes_; at += 64) {
+      std::memcpy(&word, row + at, sizeof word);
+      acc_ |= word;
+    }
+    if (row_bytes_ >= sizeof word) {  // the last line of a row that starts mid-line
+      std::memcpy(&word, row + row_bytes_ - sizeof word, sizeof word);
+      acc_ |= word;
+    }
+  }
+
+  const unsigned char* base_;
+  std::size_t row_bytes_;
+  const std::int32_t* idx_;
+  std::size_t n_, block_, until_ = 0;
+  std::uint32_t acc_ = 0;
+};
 
 }  // namespace emb

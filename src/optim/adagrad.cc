@@ -4,6 +4,7 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/touch.h"
 #include "optim/lazy_state.h"
 
 namespace emb {
@@ -22,7 +23,12 @@ class AdagradState final : public LazyState {
     track_rows(t, o_.weight_decay != 0.0f);  // without weight decay, untouched rows do not move
     ++step_;
     const SparseGrad& g = t.grad();
+    // The rows each step reads, a block ahead (kernels/touch.h).
+    RowToucher weight_ahead(t.weight(), t.dim() * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher sum_ahead(sum_.data(), t.dim() * sizeof(float), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      weight_ahead.before(k);
+      sum_ahead.before(k);
       const std::size_t r = static_cast<std::size_t>(g.rows[k]);
       if (!row_step_.empty()) {
         settle(t, r, step_ - 1);
@@ -66,7 +72,11 @@ class RowwiseAdagradState final : public OptimizerState {
   void step(Embedding& t, const RowwiseAdagradOptions& o) {
     const SparseGrad& g = t.grad();
     const std::size_t dim = t.dim();
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher sum_ahead(sum_.data(), sizeof(float), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      weight_ahead.before(k);
+      sum_ahead.before(k);
       const std::size_t r = static_cast<std::size_t>(g.rows[k]);
       float* w = t.weight() + r * dim;
       const float* gr = g.values.data() + k * dim;

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kernels/active.h"
+#include "kernels/touch.h"
 #include "optim/lazy_state.h"
 
 namespace emb {
@@ -48,7 +49,12 @@ class SgdState final : public LazyState {
                                nullptr, t.weight(), rows);
       return;
     }
+    // The rows each step reads, a block ahead (kernels/touch.h).
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher buffer_ahead(buffer_.data(), buffer_.empty() ? 0 : dim * sizeof(float), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      weight_ahead.before(k);
+      buffer_ahead.before(k);
       const std::size_t r = static_cast<std::size_t>(g.rows[k]);
       settle(t, r, step_ - 1);
       apply(t, r, g.values.data() + k * dim, step_ == buffer_step_);

@@ -4,6 +4,8 @@
 #include <memory>
 #include <vector>
 
+#include "kernels/touch.h"
+
 namespace emb {
 namespace {
 
@@ -22,7 +24,14 @@ class SparseAdamState final : public OptimizerState {
     const float one_minus_beta2 = static_cast<float>(1.0 - o.beta2);
     const SparseGrad& g = t.grad();
     const std::size_t dim = t.dim();
+    // The rows each step reads, a block ahead (kernels/touch.h).
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher m_ahead(exp_avg_.data(), dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher v_ahead(exp_avg_sq_.data(), dim * sizeof(float), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
+      weight_ahead.before(k);
+      m_ahead.before(k);
+      v_ahead.before(k);
       const std::size_t r = static_cast<std::size_t>(g.rows[k]);
       float* p = t.weight() + r * dim;
       float* m = exp_avg_.data() + r * dim;

@@ -6,6 +6,7 @@
 // or a suite whose kernel left the list, fails at run time (GoogleTestVerification).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
@@ -260,6 +261,96 @@ TEST(scatter_add_f32_reference, HandExample) {
   std::vector<float> dst = {1, 1, 1, 1, 1, 1};
   ASSERT_EQ(emb::ref::scatter_add_f32(src, 4, 2, targets, 2.0f, scale, dst.data(), 3), 4u);
   EXPECT_EQ(dst, (std::vector<float>{1 + 100, 1 + 200, 1, 1, 1 + 2 + 500, 1 + 4 + 1000}));
+}
+
+// ---------------------------------------------------------------------------------------
+// scatter_sum_f32
+
+using ScatterSumFn = decltype(&emb::ref::scatter_sum_f32);
+const Impl<ScatterSumFn> kScatterSumImpls[] = {{"ref", emb::ref::scatter_sum_f32},
+                                               {"simd128", emb::simd128::scatter_sum_f32}};
+
+class scatter_sum_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// Slots as a gradient numbers rows: random rows (repeats, first and last row) renumbered by
+// first appearance, every fourth entry (from position 1) skipped. *count = the slots used.
+std::vector<std::int32_t> first_appearance_slots(std::mt19937& rng, std::size_t n, std::size_t* count) {
+  std::vector<std::int32_t> slots = random_targets(rng, n, kRows);
+  std::vector<std::int32_t> slot_of_row(kRows, -1);
+  std::int32_t next = 0;
+  for (std::int32_t& s : slots) {
+    if (s == emb::kSkipRow) continue;
+    if (slot_of_row[static_cast<std::size_t>(s)] < 0) slot_of_row[static_cast<std::size_t>(s)] = next++;
+    s = slot_of_row[static_cast<std::size_t>(s)];
+  }
+  *count = static_cast<std::size_t>(next);
+  return slots;
+}
+
+TEST_P(scatter_sum_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7000 + dim);
+  for (std::size_t n : kCounts) {
+    for (bool with_scale : {false, true}) {
+      SCOPED_TRACE("n = " + std::to_string(n) + (with_scale ? ", per-entry scale" : ", no scale"));
+      std::vector<float> src = random_floats(rng, n * dim);
+      if (n > 0 && dim > 0) src[0] = -0.0f;  // a first entry of -0 sums to +0, as 0 + (-0)
+      const std::vector<float> scale = random_floats(rng, n);
+      std::size_t count = 0;
+      const std::vector<std::int32_t> slots = first_appearance_slots(rng, n, &count);
+      const float* scale_ptr = with_scale ? scale.data() : nullptr;
+      // Rows past the slots used keep their contents (the sentinels' job past the buffer).
+      std::vector<float> want = guarded_buffer(rng, kRows * dim);
+      std::vector<float> got = want;
+
+      ASSERT_EQ(emb::ref::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, want.data(), kRows), n);
+      ASSERT_EQ(emb::simd128::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, got.data(), kRows), n);
+
+      EXPECT_TRUE(same_bits(got, want));
+      EXPECT_TRUE(guard_intact(got));
+    }
+  }
+}
+
+TEST_P(scatter_sum_f32_test, BadSlotReturnsPositionAndWritesNothing) {
+  const std::size_t dim = GetParam(), n = 9;
+  std::mt19937 rng(8000 + dim);
+  const std::vector<float> src = random_floats(rng, n * dim);
+  for (std::size_t pos : {std::size_t{0}, n / 2, n - 1}) {
+    std::size_t count = 0;
+    const std::vector<std::int32_t> good = first_appearance_slots(rng, n, &count);
+    // Each fault at pos: a negative slot other than kSkipRow, one past dst_rows, a slot that
+    // skips ahead of the next new one.
+    std::int32_t seen_before = 0;
+    for (std::size_t i = 0; i < pos; ++i)
+      if (good[i] != emb::kSkipRow && good[i] == seen_before) ++seen_before;
+    for (std::int32_t bad : {-2, static_cast<std::int32_t>(kRows), seen_before + 1, kInt32Min}) {
+      std::vector<std::int32_t> slots = good;
+      slots[pos] = bad;
+      const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+      for (const auto& impl : kScatterSumImpls) {
+        SCOPED_TRACE(std::string(impl.name) + ": slot " + std::to_string(bad) + " at " + std::to_string(pos));
+        std::vector<float> dst = before;
+        EXPECT_EQ(impl.fn(src.data(), n, dim, slots.data(), nullptr, dst.data(), kRows), pos);
+        EXPECT_TRUE(same_bits(dst, before));
+      }
+    }
+  }
+}
+
+// The reference by hand: slots summed from zero in order, skipped entries add nothing, each
+// entry scaled; rows past the slots used are untouched.
+TEST(scatter_sum_f32_reference, HandExample) {
+  const float src[] = {1, 2, 10, 20, 100, 200, 1000, 2000, -0.0f, 4};
+  const std::int32_t slots[] = {0, emb::kSkipRow, 1, 0, 2};
+  const float scale[] = {1.0f, 5.0f, 0.5f, 0.25f, 1.0f};
+  std::vector<float> dst = {9, 9, 9, 9, 9, 9, 9, 9};
+  ASSERT_EQ(emb::ref::scatter_sum_f32(src, 5, 2, slots, scale, dst.data(), 4), 5u);
+  EXPECT_EQ(dst, (std::vector<float>{1 + 250, 2 + 500, 50, 100, 0, 4, 9, 9}));
+  EXPECT_FALSE(std::signbit(dst[4]));  // 0 + (-0) is +0
 }
 
 // ---------------------------------------------------------------------------------------

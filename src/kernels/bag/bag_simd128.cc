@@ -1,5 +1,6 @@
 #include "kernels/bag/bag.h"
 #include "kernels/simd128.h"
+#include "kernels/touch.h"
 
 namespace emb::simd128 {
 std::size_t bag_sum_f32(const float* table, std::size_t rows, std::size_t dim, const std::int32_t* idx,
@@ -8,12 +9,14 @@ std::size_t bag_sum_f32(const float* table, std::size_t rows, std::size_t dim, c
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
+  RowToucher ahead(table, dim * sizeof(float), idx, n);  // the rows, a block ahead (kernels/touch.h)
   for (std::size_t b = 0; b < num_bags; ++b) {
     float* o = out + b * dim;
     for (std::size_t c = 0; c < dim; ++c) o[c] = 0.0f;
     std::size_t kept = 0;
     for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) {
       if (idx[j] == skip_row) continue;
+      ahead.before(static_cast<std::size_t>(j));
       ++kept;
       const float* row = table + static_cast<std::size_t>(idx[j]) * dim;
       // Same operations per element as the reference: o += s * row, or o += row.
@@ -44,6 +47,7 @@ std::size_t bag_max_f32(const float* table, std::size_t rows, std::size_t dim, c
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
+  RowToucher ahead(table, dim * sizeof(float), idx, n);  // the rows, a block ahead (kernels/touch.h)
   for (std::size_t b = 0; b < num_bags; ++b) {
     float* o = out + b * dim;
     std::int32_t* a = arg + b * dim;
@@ -54,6 +58,7 @@ std::size_t bag_max_f32(const float* table, std::size_t rows, std::size_t dim, c
     bool first = true;
     for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) {
       if (idx[j] == skip_row) continue;
+      ahead.before(static_cast<std::size_t>(j));
       const float* row = table + static_cast<std::size_t>(idx[j]) * dim;
       if (first) {
         for (std::size_t c = 0; c < dim; ++c) {

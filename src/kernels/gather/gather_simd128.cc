@@ -26,20 +26,15 @@ std::size_t gather_f32(const float* table, std::size_t rows, std::size_t dim,
                        const std::int32_t* idx, std::size_t n, float* out) {
   const std::size_t bad = first_out_of_range(idx, n, rows);
   if (bad != n) return bad;
-  // Blocks of rows: touched first (kernels/touch.h), then copied. Wide rows: memory.copy
-  // (bulk memory) beats a v128 loop from about 128 floats on.
-  const std::size_t block = touch_block_rows(dim);
-  std::uint32_t touched = 0;
-  for (std::size_t start = 0; start < n; start += block) {
-    const std::size_t end = start + block < n ? start + block : n;
-    for (std::size_t i = start; i < end; ++i) touched = touch_row(table + static_cast<std::size_t>(idx[i]) * dim, dim, touched);
-    for (std::size_t i = start; i < end; ++i) {
-      const float* row = table + static_cast<std::size_t>(idx[i]) * dim;
-      if (dim >= 128) std::memcpy(out + i * dim, row, dim * sizeof(float));
-      else copy_row(row, out + i * dim, dim);
-    }
+  // Rows are touched a block ahead (kernels/touch.h). Wide rows: memory.copy (bulk memory)
+  // beats a v128 loop from about 128 floats on.
+  RowToucher ahead(table, dim * sizeof(float), idx, n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ahead.before(i);
+    const float* row = table + static_cast<std::size_t>(idx[i]) * dim;
+    if (dim >= 128) std::memcpy(out + i * dim, row, dim * sizeof(float));
+    else copy_row(row, out + i * dim, dim);
   }
-  keep_touches(touched);
   return n;
 }
 }  // namespace emb::simd128

@@ -25,19 +25,36 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
                             float alpha, const float* scale, float* dst, std::size_t dst_rows) {
   const std::size_t bad = first_bad_target(rows, n, dst_rows);
   if (bad != n) return bad;
-  // Blocks of destination rows, touched first (kernels/touch.h), then updated.
-  const std::size_t block = touch_block_rows(dim);
-  std::uint32_t touched = 0;
-  for (std::size_t start = 0; start < n; start += block) {
-    const std::size_t end = start + block < n ? start + block : n;
-    for (std::size_t i = start; i < end; ++i)
-      if (rows[i] != kSkipRow) touched = touch_row(dst + static_cast<std::size_t>(rows[i]) * dim, dim, touched);
-    for (std::size_t i = start; i < end; ++i) {
-      if (rows[i] == kSkipRow) continue;
-      add_scaled_row(src + i * dim, scale ? alpha * scale[i] : alpha, dst + static_cast<std::size_t>(rows[i]) * dim, dim);
-    }
+  RowToucher ahead(dst, dim * sizeof(float), rows, n);  // destination rows, a block ahead (kernels/touch.h)
+  for (std::size_t i = 0; i < n; ++i) {
+    if (rows[i] == kSkipRow) continue;
+    ahead.before(i);
+    add_scaled_row(src + i * dim, scale ? alpha * scale[i] : alpha, dst + static_cast<std::size_t>(rows[i]) * dim, dim);
   }
-  keep_touches(touched);
+  return n;
+}
+
+std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
+                            const float* scale, float* dst, std::size_t dst_rows) {
+  const std::size_t bad = first_bad_slot(slots, n, dst_rows);
+  if (bad != n) return bad;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (slots[i] == kSkipRow) continue;
+    const float factor = scale ? scale[i] : 1.0f;
+    const float* in = src + i * dim;
+    float* out = dst + static_cast<std::size_t>(slots[i]) * dim;
+    if (static_cast<std::size_t>(slots[i]) < seen) {
+      add_scaled_row(in, factor, out, dim);
+      continue;
+    }
+    ++seen;  // the slot's first entry: 0 + f * src, the reference's first addition
+    const v128_t f = wasm_f32x4_splat(factor);
+    std::size_t j = 0;
+    for (; j + 4 <= dim; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(zero, wasm_f32x4_mul(f, wasm_v128_load(in + j))));
+    for (; j < dim; ++j) out[j] = 0.0f + factor * in[j];
+  }
   return n;
 }
 }  // namespace emb::simd128
