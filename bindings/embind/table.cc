@@ -29,6 +29,12 @@ int gather(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) 
 int backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t grad_out) {
   return static_cast<int>(e.backward(ptr<const std::int32_t>(idx), n, ptr<const float>(grad_out)));
 }
+int begin_backward(Embedding& e, std::uintptr_t idx, std::size_t n) {
+  return static_cast<int>(e.begin_backward(ptr<const std::int32_t>(idx), n));
+}
+void backward_piece(Embedding& e, std::size_t start, std::size_t count, std::uintptr_t grad_out) {
+  e.backward_piece(start, count, ptr<const float>(grad_out));
+}
 int bag_forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t offsets, std::size_t num_bags,
                 int mode, std::uintptr_t psw, std::uintptr_t out) {
   return static_cast<int>(e.bag_forward(ptr<const std::int32_t>(idx), n, ptr<const std::int32_t>(offsets), num_bags,
@@ -72,6 +78,9 @@ EMSCRIPTEN_BINDINGS(table) {
       .function("prepareLookup", &prepare_lookup)
       .function("gather", &gather)
       .function("backward", &backward)
+      .function("beginBackward", &begin_backward)
+      .function("backwardPiece", &backward_piece)
+      .function("endGradient", &Embedding::end_gradient)
       .function("bagForward", &bag_forward)
       .function("bagBackward", &bag_backward)
       .function("gradPresent", &grad_present)

@@ -4,6 +4,7 @@ export { Table } from './table.js';
 export { Embedding } from './embedding.js';
 export { Batch } from './batch.js';
 export { EmbeddingBag } from './bag.js';
+export { BagBatch } from './bag-batch.js';
 export { Optimizer, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from './optim.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { saveNpy, loadNpy } from './io/npy.js';

@@ -1,9 +1,11 @@
 // EmbeddingBag: torch.nn.EmbeddingBag's pooled lookups (sum, mean, max) and their gradient.
 import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
+import { BagBatch } from './bag-batch.js';
 import { Table, TABLE_OPTIONS, kCore, kPretrained } from './table.js';
 
-const BAG_MODES = { sum: 0, mean: 1, max: 2 };
+export const BAG_MODES = { sum: 0, mean: 1, max: 2 };
+export const kReadOffsets = Symbol('read offsets'); // BagBatch's error messages for bad offsets
 const BAG_OPTIONS = ['mode', 'includeLastOffset', ...TABLE_OPTIONS];
 
 export class EmbeddingBag extends Table {
@@ -65,6 +67,18 @@ export class EmbeddingBag extends Table {
       weights = readFloats(perSampleWeights, idx.n, 'perSampleWeights');
     }
     return { idx, csr, numBags: csr.length - 1, weights };
+  }
+
+  [kReadOffsets](offsets, n) {
+    return this.#readOffsets(offsets, n);
+  }
+
+  /**
+   * A BagBatch of up to `capacity` indices in up to `maxBags` bags: the zero-copy path for hot loops.
+   * @param {number} capacity  @param {number} [maxBags] default: capacity
+   */
+  batch(capacity, maxBags = capacity) {
+    return new BagBatch(this, capacity, maxBags);
   }
 
   #readOffsets(offsets, n) {

@@ -4,7 +4,7 @@ import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
 
-const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out piece: stays in L2 between gather and copy
+const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out and backward's copy-in piece: stays in L2 between JS and wasm
 
 export class Embedding extends Table {
   static optionNames = TABLE_OPTIONS;
@@ -72,13 +72,20 @@ export class Embedding extends Table {
     const { rt, handle } = this[kCore];
     if (!this.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
     const idx = readIndices(indices, this.numEmbeddings);
-    const size = idx.n * this.embeddingDim;
-    const grad = readFloats(gradOutput, size, 'gradOutput');
-    const gradPtr = scratch(rt, 4 * (size + idx.n));
-    const idxPtr = gradPtr + 4 * size;
+    const dim = this.embeddingDim;
+    const grad = readFloats(gradOutput, idx.n * dim, 'gradOutput');
+    // gradOutput goes in pieces of about 64 KB, each summed into the gradient while in cache.
+    const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
+    const piecePtr = scratch(rt, 4 * (piece * dim + idx.n));
+    const idxPtr = piecePtr + 4 * piece * dim;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
-    rt.m.HEAPF32.set(grad, gradPtr >>> 2);
-    const bad = handle.backward(idxPtr, idx.n, gradPtr);
+    const bad = handle.beginBackward(idxPtr, idx.n);
     if (bad >= 0) throw outOfRange(indices, idx.values[bad], bad, this.numEmbeddings);
+    for (let start = 0; start < idx.n; start += piece) {
+      const end = Math.min(idx.n, start + piece);
+      rt.m.HEAPF32.set(Array.isArray(grad) ? grad.slice(start * dim, end * dim) : grad.subarray(start * dim, end * dim), piecePtr >>> 2);
+      handle.backwardPiece(start, end - start, piecePtr);
+    }
+    handle.endGradient();
   }
 }

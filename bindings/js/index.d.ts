@@ -188,6 +188,47 @@ export class EmbeddingBag extends Table {
    * when they are given. In mode 'max' the winners are found in the current weights.
    */
   backward(indices: BagIndices, offsets: Offsets | null | undefined, gradOutput: Float32Array | number[], perSampleWeights?: Float32Array | number[]): Float32Array | undefined;
+  /** A BagBatch of up to `capacity` indices in up to `maxBags` (default: capacity) bags: the zero-copy path. */
+  batch(capacity: number, maxBags?: number): BagBatch;
+}
+
+export interface BagBatchOptions {
+  /** Weigh each index by perSampleWeights[i] (mode 'sum' only). Default false. */
+  perSampleWeights?: boolean;
+}
+
+/**
+ * The zero-copy path of EmbeddingBag: write the indices of numBags bags into `indices`, where
+ * each bag starts into `offsets` (numBags entries, as forward takes them; numBags + 1 ending
+ * with n when the bag has includeLastOffset, else the batch sets offsets[numBags] = n itself),
+ * per-sample weights into `perSampleWeights`; call forward(n, numBags), read `output`; write
+ * `gradOutput`, call backward(n, numBags). The getters return fresh views whenever wasm memory
+ * has grown (which detaches older views): read them again after any call instead of keeping
+ * them. Bad input throws as in EmbeddingBag.forward.
+ */
+export class BagBatch {
+  constructor(bag: EmbeddingBag, capacity: number, maxBags?: number);
+  readonly capacity: number;
+  readonly maxBags: number;
+  /** capacity indices, in wasm memory. */
+  readonly indices: Int32Array;
+  /** maxBags + 1 offsets, in wasm memory. */
+  readonly offsets: Int32Array;
+  /** capacity per-sample weights, in wasm memory. */
+  readonly perSampleWeights: Float32Array;
+  /** maxBags * embeddingDim values written by forward, in wasm memory. */
+  readonly output: Float32Array;
+  /** maxBags * embeddingDim values read by backward, in wasm memory. */
+  readonly gradOutput: Float32Array;
+  /** capacity values: d(loss)/d(perSampleWeights), written by a weighted backward, in wasm memory. */
+  readonly perSampleWeightsGrad: Float32Array;
+  /** Pools bags [0, numBags) (default maxBags) of indices[0 : n) (default capacity); returns output[0 : numBags * embeddingDim). */
+  forward(n?: number, numBags?: number, options?: BagBatchOptions): Float32Array;
+  /** Accumulates the gradient of that forward given gradOutput; with perSampleWeights, returns perSampleWeightsGrad[0 : n). */
+  backward(n?: number, numBags?: number, options?: BagBatchOptions): Float32Array | undefined;
+  /** Frees the batch's wasm memory. Idempotent; later use throws. */
+  dispose(): void;
+  [Symbol.dispose](): void;
 }
 
 export interface SGDOptions {

@@ -161,21 +161,34 @@ void Embedding::end_gradient() {
 }
 
 std::int64_t Embedding::backward(const std::int32_t* idx, std::size_t n, const float* grad_out) {
+  const std::int64_t status = begin_backward(idx, n);
+  if (status != kOk) return status;
+  backward_piece(0, n, grad_out);
+  end_gradient();
+  return kOk;
+}
+
+std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
   const std::size_t bad = begin_gradient(idx, n);
   if (bad != n) return static_cast<std::int64_t>(bad);
-  const float* scale = nullptr;
   if (scale_grad_by_freq) {
     factor_.resize(n);
     for (std::size_t i = 0; i < n; ++i)
       factor_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
-    scale = factor_.data();
   }
+  call_values_.resize(call_rows_.size() * dim_);
+  slots_summed_ = 0;
+  return kOk;
+}
+
+void Embedding::backward_piece(std::size_t start, std::size_t count, const float* grad_out) {
   // This call's gradient, coalesced: each row's lookups summed from zero in order, as torch
   // computes it before adding it to .grad.
-  call_values_.resize(call_rows_.size() * dim_);
-  kernels::scatter_sum_f32(grad_out, n, dim_, targets_.data(), scale, call_values_.data(), call_rows_.size());
-  end_gradient();
-  return kOk;
+  const std::int32_t* slots = targets_.data() + start;
+  kernels::scatter_sum_f32(grad_out, count, dim_, slots, scale_grad_by_freq ? factor_.data() + start : nullptr,
+                           call_values_.data(), call_rows_.size(), slots_summed_);
+  for (std::size_t i = 0; i < count; ++i)
+    if (slots[i] != kSkipRow && static_cast<std::size_t>(slots[i]) >= slots_summed_) slots_summed_ = slots[i] + 1;
 }
 
 const float* Embedding::grad_row(std::size_t r) const {

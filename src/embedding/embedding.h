@@ -65,6 +65,13 @@ class Embedding {
   // Accumulates d(loss)/d(weight) for the lookups idx[0 : n) with output gradient
   // grad_out[0 : n*dim). Padding lookups contribute nothing. Returns as forward.
   std::int64_t backward(const std::int32_t* idx, std::size_t n, const float* grad_out);
+  // The same in pieces, for a caller that copies grad_out in a piece at a time (each piece then
+  // read while still in cache): begin_backward (returns as backward; nothing changes on an
+  // error), then backward_piece for consecutive pieces covering [0, n), then end_gradient().
+  std::int64_t begin_backward(const std::int32_t* idx, std::size_t n);
+  void backward_piece(std::size_t start, std::size_t count, const float* grad_out);
+  // Adds this call's gradient (call_values_) into the accumulated gradient.
+  void end_gradient();
 
   // EmbeddingBag: bag b pools rows idx[offsets[b] : offsets[b+1]) (offsets: num_bags + 1
   // entries rising from 0 to n), leaving padding out; psw are per-sample weights (kSum only)
@@ -127,9 +134,8 @@ class Embedding {
   // (kSkipRow for padding), counts_[slot] = its multiplicity. This call's gradient then goes
   // to call_values_ (call_rows_.size() x dim).
   std::size_t begin_gradient(const std::int32_t* idx, std::size_t n);
-  // Adds call_values_ (this call's gradient) into the accumulated gradient.
-  void end_gradient();
   bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
+  std::size_t slots_summed_ = 0;  // backward pieces: the slots their sums have reached
   // Renormalises each distinct row of idx[0 : n) once, if max_norm is set.
   void renorm_looked_up(const std::int32_t* idx, std::size_t n);
   std::vector<std::int32_t>& slot_map();

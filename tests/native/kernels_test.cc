@@ -306,11 +306,27 @@ TEST_P(scatter_sum_f32_test, MatchesReferenceBitForBit) {
       std::vector<float> want = guarded_buffer(rng, kRows * dim);
       std::vector<float> got = want;
 
-      ASSERT_EQ(emb::ref::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, want.data(), kRows), n);
-      ASSERT_EQ(emb::simd128::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, got.data(), kRows), n);
-
+      ASSERT_EQ(emb::ref::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, want.data(), kRows, 0), n);
+      ASSERT_EQ(emb::simd128::scatter_sum_f32(src.data(), n, dim, slots.data(), scale_ptr, got.data(), kRows, 0), n);
       EXPECT_TRUE(same_bits(got, want));
       EXPECT_TRUE(guard_intact(got));
+
+      // The same entries in two pieces: the second starts after the slots the first made.
+      const std::size_t half = n / 2;
+      std::size_t made = 0;
+      for (std::size_t i = 0; i < half; ++i)
+        if (slots[i] != emb::kSkipRow && static_cast<std::size_t>(slots[i]) == made) ++made;
+      for (const auto& impl : kScatterSumImpls) {
+        SCOPED_TRACE(std::string(impl.name) + " in two pieces");
+        std::vector<float> pieces = guarded_buffer(rng, kRows * dim);
+        std::copy(want.begin() + static_cast<std::ptrdiff_t>(count * dim), want.end(),
+                  pieces.begin() + static_cast<std::ptrdiff_t>(count * dim));  // rows past the slots: as before
+        ASSERT_EQ(impl.fn(src.data(), half, dim, slots.data(), scale_ptr, pieces.data(), kRows, 0), half);
+        ASSERT_EQ(impl.fn(src.data() + half * dim, n - half, dim, slots.data() + half,
+                          scale_ptr ? scale_ptr + half : nullptr, pieces.data(), kRows, made),
+                  n - half);
+        EXPECT_TRUE(same_bits(pieces, want));
+      }
     }
   }
 }
@@ -334,7 +350,7 @@ TEST_P(scatter_sum_f32_test, BadSlotReturnsPositionAndWritesNothing) {
       for (const auto& impl : kScatterSumImpls) {
         SCOPED_TRACE(std::string(impl.name) + ": slot " + std::to_string(bad) + " at " + std::to_string(pos));
         std::vector<float> dst = before;
-        EXPECT_EQ(impl.fn(src.data(), n, dim, slots.data(), nullptr, dst.data(), kRows), pos);
+        EXPECT_EQ(impl.fn(src.data(), n, dim, slots.data(), nullptr, dst.data(), kRows, 0), pos);
         EXPECT_TRUE(same_bits(dst, before));
       }
     }
@@ -348,9 +364,14 @@ TEST(scatter_sum_f32_reference, HandExample) {
   const std::int32_t slots[] = {0, emb::kSkipRow, 1, 0, 2};
   const float scale[] = {1.0f, 5.0f, 0.5f, 0.25f, 1.0f};
   std::vector<float> dst = {9, 9, 9, 9, 9, 9, 9, 9};
-  ASSERT_EQ(emb::ref::scatter_sum_f32(src, 5, 2, slots, scale, dst.data(), 4), 5u);
+  ASSERT_EQ(emb::ref::scatter_sum_f32(src, 5, 2, slots, scale, dst.data(), 4, 0), 5u);
   EXPECT_EQ(dst, (std::vector<float>{1 + 250, 2 + 500, 50, 100, 0, 4, 9, 9}));
   EXPECT_FALSE(std::signbit(dst[4]));  // 0 + (-0) is +0
+  // A second piece: slots 0..2 hold sums, slot 3 is new.
+  const float more[] = {1, 1, 7, 8};
+  const std::int32_t more_slots[] = {1, 3};
+  ASSERT_EQ(emb::ref::scatter_sum_f32(more, 2, 2, more_slots, nullptr, dst.data(), 4, 3), 2u);
+  EXPECT_EQ(dst, (std::vector<float>{251, 502, 51, 101, 0, 4, 7, 8}));
 }
 
 // ---------------------------------------------------------------------------------------

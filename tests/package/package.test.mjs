@@ -85,6 +85,12 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const pooled: Float32Array = bag.forward([1, 2, 3], [0, 2], [0.5, 1, 2]);
     const pswGrad: Float32Array | undefined = bag.backward([[1, 2], [3, 4]], null, new Float32Array(16));
     const tables: Table[] = [emb, bag];
+    const bags = bag.batch(16, 4);
+    bags.indices.set([1, 2, 3]);
+    bags.offsets.set([0, 2]);
+    const pooledZeroCopy: Float32Array = bags.forward(3, 2, { perSampleWeights: true });
+    const weightsGrad: Float32Array | undefined = bags.backward(3, 2);
+    bags.dispose();
     for (const Opt of [Adagrad, SparseAdam, RowwiseAdagrad]) new Opt([emb, bag], { lr: 0.1 }).step();
     const near: NearestResult = emb.nearest(1, 5, { metric: 'l2', exclude: [2] });
     const batch: Int32Array = emb.nearest(new Int32Array([1, 2]), 3).indices;
@@ -110,7 +116,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved, pooledZeroCopy, weightsGrad];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],

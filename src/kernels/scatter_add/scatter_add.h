@@ -16,21 +16,22 @@ namespace ref {
 std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* rows,
                             float alpha, const float* scale, float* dst, std::size_t dst_rows);
 // For i in [0, n), in order, unless slots[i] == kSkipRow:
-//   dst[slots[i]*dim + j] = (0 or, after the slot's first entry, itself) + f * src[i*dim + j]
+//   dst[slots[i]*dim + j] = (0 the first time, else itself) + f * src[i*dim + j]
 // with f = scale ? scale[i] : 1: each slot's entries summed from zero in order, without a pass
-// that zeroes dst first. Slots must first appear in the order 0, 1, 2, ... (as a gradient
-// numbers rows by first appearance); dst rows [0, slots seen) are written. Checks first:
-// returns n, or the first i whose slots[i] is neither kSkipRow nor a slot seen before it or
-// the next one, within [0, dst_rows); then writes nothing.
+// that zeroes dst first. Slots [0, first_new) already hold running sums (a call over an earlier
+// piece of the entries); the others must first appear in the order first_new, first_new + 1,
+// ... (as a gradient numbers rows by first appearance) and are written from zero. Checks
+// first: returns n, or the first i whose slots[i] is neither kSkipRow nor below
+// min(next new slot + 1, dst_rows), and then writes nothing.
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
-                            const float* scale, float* dst, std::size_t dst_rows);
+                            const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
 }  // namespace ref
 namespace simd128 {
 // Same contracts as the ref:: versions, bit for bit.
 std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* rows,
                             float alpha, const float* scale, float* dst, std::size_t dst_rows);
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
-                            const float* scale, float* dst, std::size_t dst_rows);
+                            const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
 }  // namespace simd128
 
 // First i in [0, n) whose rows[i] is neither kSkipRow nor in [0, dst_rows), or n.
@@ -40,14 +41,16 @@ inline std::size_t first_bad_target(const std::int32_t* rows, std::size_t n, std
   return n;
 }
 
-// First i in [0, n) whose slots[i] is neither kSkipRow nor in [0, min(seen + 1, dst_rows)),
-// seen being the number of distinct slots before i; or n.
-inline std::size_t first_bad_slot(const std::int32_t* slots, std::size_t n, std::size_t dst_rows) {
-  std::size_t seen = 0;
+// First i in [0, n) whose slots[i] is neither kSkipRow nor below min(next + 1, dst_rows), next
+// being the next new slot (first_new, then one more for each new slot before i); or n.
+inline std::size_t first_bad_slot(const std::int32_t* slots, std::size_t n, std::size_t dst_rows,
+                                  std::size_t first_new) {
+  std::size_t next = first_new;
   for (std::size_t i = 0; i < n; ++i) {
     if (slots[i] == kSkipRow) continue;
-    if (slots[i] < 0 || static_cast<std::size_t>(slots[i]) > seen || static_cast<std::size_t>(slots[i]) >= dst_rows) return i;
-    if (static_cast<std::size_t>(slots[i]) == seen) ++seen;
+    const auto s = static_cast<std::size_t>(slots[i]);
+    if (slots[i] < 0 || s > next || s >= dst_rows) return i;
+    if (s == next) ++next;
   }
   return n;
 }

@@ -15,13 +15,13 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
 }
 
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
-                            const float* scale, float* dst, std::size_t dst_rows) {
-  const std::size_t bad = first_bad_slot(slots, n, dst_rows);
+                            const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new) {
+  const std::size_t bad = first_bad_slot(slots, n, dst_rows, first_new);
   if (bad != n) return bad;
-  std::size_t seen = 0;
+  std::size_t next = first_new;
   for (std::size_t i = 0; i < n; ++i)
-    if (slots[i] != kSkipRow && static_cast<std::size_t>(slots[i]) == seen) ++seen;
-  for (std::size_t j = 0; j < seen * dim; ++j) dst[j] = 0.0f;
+    if (slots[i] != kSkipRow && static_cast<std::size_t>(slots[i]) == next) ++next;
+  for (std::size_t j = first_new * dim; j < next * dim; ++j) dst[j] = 0.0f;
   for (std::size_t i = 0; i < n; ++i) {
     if (slots[i] == kSkipRow) continue;
     const float factor = scale ? scale[i] : 1.0f;

@@ -35,21 +35,21 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
 }
 
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
-                            const float* scale, float* dst, std::size_t dst_rows) {
-  const std::size_t bad = first_bad_slot(slots, n, dst_rows);
+                            const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new) {
+  const std::size_t bad = first_bad_slot(slots, n, dst_rows, first_new);
   if (bad != n) return bad;
   const v128_t zero = wasm_f32x4_splat(0.0f);
-  std::size_t seen = 0;
+  std::size_t next = first_new;
   for (std::size_t i = 0; i < n; ++i) {
     if (slots[i] == kSkipRow) continue;
     const float factor = scale ? scale[i] : 1.0f;
     const float* in = src + i * dim;
     float* out = dst + static_cast<std::size_t>(slots[i]) * dim;
-    if (static_cast<std::size_t>(slots[i]) < seen) {
+    if (static_cast<std::size_t>(slots[i]) < next) {
       add_scaled_row(in, factor, out, dim);
       continue;
     }
-    ++seen;  // the slot's first entry: 0 + f * src, the reference's first addition
+    ++next;  // the slot's first entry: 0 + f * src, the reference's first addition
     const v128_t f = wasm_f32x4_splat(factor);
     std::size_t j = 0;
     for (; j + 4 <= dim; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(zero, wasm_f32x4_mul(f, wasm_v128_load(in + j))));
