@@ -36,7 +36,8 @@ if [ -f build/wasm/embedding.js ]; then
   fi
   mkdir -p dist
   rm -f dist/embedding-scalar.js
-  for f in build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm bindings/js/index.d.ts; do
+  for f in build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm build/wasm/embedding-threads.wasm \
+           bindings/js/threads-worker.js bindings/js/index.d.ts; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done
   # The JS: each entry (index.js for browsers and bundlers, node.js for Node) bundled with
@@ -49,9 +50,12 @@ if [ -f build/wasm/embedding.js ]; then
   mkdir -p build/js
   # The glue is generated code: its identifiers are minified too.
   "$esbuild" build/wasm/embedding.js --minify --format=esm --log-level=warning --outfile=build/js/glue.js
-  "$esbuild" bindings/js/index.js bindings/js/node.js --bundle --format=esm --platform=neutral \
-    --external:node:* --minify-whitespace --minify-syntax --log-level=warning --outdir=build/js
-  for f in build/js/index.js build/js/node.js bindings/js/require.cjs; do
+  "$esbuild" build/wasm/embedding-threads.js --minify --format=esm --log-level=warning --outfile=build/js/threads-glue.js
+  # threads.js (the threads build's glue and helpers) is a file of its own, imported by the
+  # entries only when init({ threads }) asks for it.
+  "$esbuild" bindings/js/index.js bindings/js/node.js bindings/js/threads.js --bundle --format=esm --platform=neutral \
+    --external:node:* --external:./threads.js --minify-whitespace --minify-syntax --log-level=warning --outdir=build/js
+  for f in build/js/index.js build/js/node.js build/js/threads.js bindings/js/require.cjs; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done
   rm -f dist/embedding.js dist/embedding.js.map dist/index.js.map

@@ -8,7 +8,6 @@
 
 #include "address.h"
 #include "embedding/embedding.h"
-#include "kernels/active.h"
 
 namespace {
 using emb::Embedding;
@@ -20,11 +19,9 @@ int forward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out)
 int prepare_lookup(Embedding& e, std::uintptr_t idx, std::size_t n) {
   return static_cast<int>(e.prepare_lookup(ptr<const std::int32_t>(idx), n));
 }
-// Gathers rows already prepared by prepare_lookup (the kernel still checks every index).
-int gather(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
-  const std::size_t done = emb::kernels::gather_f32(e.weight(), e.rows(), e.dim(), ptr<const std::int32_t>(idx), n,
-                                                    ptr<float>(out));
-  return done == n ? -1 : static_cast<int>(done);
+// Gathers rows already prepared by prepare_lookup.
+void gather(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t out) {
+  e.gather(ptr<const std::int32_t>(idx), n, ptr<float>(out));
 }
 int backward(Embedding& e, std::uintptr_t idx, std::size_t n, std::uintptr_t grad_out) {
   return static_cast<int>(e.backward(ptr<const std::int32_t>(idx), n, ptr<const float>(grad_out)));

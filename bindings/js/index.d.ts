@@ -11,12 +11,23 @@ export interface InitOptions {
   simd?: boolean;
   /** Where the .wasm comes from: a URL or path, or the module's bytes. Default: next to this module. */
   wasm?: string | { readonly href: string } | ArrayBuffer | ArrayBufferView; // { href }: a URL
+  /**
+   * Threads for big calls (forward, backward, bags, nearest): n > 1 loads the threads build
+   * (SIMD128 over shared memory, n - 1 helper workers). Needs SharedArrayBuffer: Node, or a
+   * cross-origin isolated page (COOP/COEP headers); elsewhere it falls back to 1 thread and
+   * InitInfo.threadsFallback says why. Results are the same bits as with 1 thread. Default 1.
+   */
+  threads?: number;
 }
 
 export interface InitInfo {
   /** Whether the SIMD128 build runs. */
   simd: boolean;
+  /** Threads that big calls use (1 unless init({ threads }) could start more). */
+  threads: number;
   version: string;
+  /** Why the threads asked for are not there (present only then). */
+  threadsFallback?: string;
 }
 
 /**

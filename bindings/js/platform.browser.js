@@ -32,6 +32,11 @@ function advice(url) {
     : 'Serve the .wasm files next to the module (a bundler that does not emit them: see the README), or pass init({ wasm })';
 }
 
+/** A module worker for the threads build's helpers (threads-worker.js). */
+export function startWorker(url) {
+  return new Worker(url, { type: 'module' });
+}
+
 export function asBytes(source) {
   return source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
 }

@@ -2,6 +2,7 @@
 // from http(s) when given such a URL. Only the package's "node" export condition reaches this.
 import { open, readFile } from 'node:fs/promises'; // not node:fs, whose ES module costs milliseconds to import
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { checkWasmBytes } from './runtime.js';
 import { asBytes, compile as compileBrowser } from './platform.browser.js';
 
@@ -60,4 +61,17 @@ export async function fileSource(source, readBytes) {
     },
     cancel: close,
   };
+}
+
+/**
+ * A worker_threads worker for the threads build's helpers: threads-worker.js is written for Web
+ * Workers (self.onmessage, self.postMessage), so it gets that much of their environment first.
+ */
+export function startWorker(url) {
+  return new Worker(`
+    const { parentPort } = require('node:worker_threads');
+    globalThis.self = globalThis;
+    self.postMessage = (message) => parentPort.postMessage(message);
+    parentPort.on('message', (data) => self.onmessage({ data }));
+    import(${JSON.stringify(url.href)});`, { eval: true });
 }

@@ -11,7 +11,7 @@ const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 3, 2, 1, 0, 10, 9, 1, 7, 0, 65, 0, 253, 15, 26, 11,
 ]);
 
-let platform = null; // { defaultWasm(simd), compile(source), fileSource?(source, readBytes) }, set by the entry module
+let platform = null; // { defaultWasm(simd), compile(source), fileSource?(source, readBytes), startWorker(url) }, set by the entry module
 let active = null; // the Runtime that new objects use
 const loaded = new Map(); // build name -> Promise<Runtime>, for the default .wasm of each build
 
@@ -36,21 +36,29 @@ export function simdSupported() {
 
 /**
  * Loads the wasm module. Idempotent; call it again with other options to switch builds
- * (objects keep the build they were created with).
- * @param {{ simd?: boolean, wasm?: string | URL | ArrayBuffer | ArrayBufferView }} [options]
+ * (objects keep the build they were created with). threads > 1 loads the threads build (big
+ * calls split across that many threads) where shared memory is available, and else falls back
+ * to one thread, saying why in the result's threadsFallback.
+ * @param {{ simd?: boolean, wasm?: string | URL | ArrayBuffer | ArrayBufferView, threads?: number }} [options]
  */
 export async function init(options = {}) {
-  checkOptions(options, ['simd', 'wasm'], 'init options');
-  const { simd = simdSupported(), wasm } = options;
+  checkOptions(options, ['simd', 'wasm', 'threads'], 'init options');
+  const { simd = simdSupported(), wasm, threads = 1 } = options;
   if (typeof simd !== 'boolean') throw new TypeError(`init: simd must be a boolean, got ${describe(simd)}`);
   if (simd && !simdSupported()) throw new Error('init: this engine does not support WebAssembly SIMD; use init({ simd: false })');
   if (!(wasm === undefined || typeof wasm === 'string' || wasm instanceof URL || wasm instanceof ArrayBuffer || ArrayBuffer.isView(wasm))) {
     throw new TypeError(`init: wasm must be a URL, a path or the module's bytes, got ${describe(wasm)}`);
   }
-  const build = simd ? 'simd' : 'scalar';
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(`init: threads must be an integer in [1, ${MAX_THREADS}], got ${describe(threads)}`);
+  }
+  const fallback = threads > 1 ? threadsUnavailable(simd) : undefined;
+  const helpers = fallback ? 1 : threads;
+  const build = helpers > 1 ? `threads ${helpers}` : simd ? 'simd' : 'scalar';
+  const load = (source) => (helpers > 1 ? loadThreadsRuntime(source, helpers) : loadRuntime(simd, source ?? platform.defaultWasm(simd)));
   let runtime;
   if (wasm === undefined) {
-    if (!loaded.has(build)) loaded.set(build, loadRuntime(simd, platform.defaultWasm(simd)));
+    if (!loaded.has(build)) loaded.set(build, load(undefined));
     try {
       runtime = await loaded.get(build);
     } catch (err) {
@@ -58,10 +66,22 @@ export async function init(options = {}) {
       throw err;
     }
   } else {
-    runtime = await loadRuntime(simd, wasm);
+    runtime = await load(wasm);
   }
   active = runtime;
-  return { simd: runtime.simd, version };
+  return { simd: runtime.simd, threads: runtime.threads, version, ...(fallback && { threadsFallback: fallback }) };
+}
+
+const MAX_THREADS = 64;
+
+// Why the threads build cannot run here, or undefined when it can.
+function threadsUnavailable(simd) {
+  if (!simd) return 'the threads build needs WebAssembly SIMD, and this init() is for the scalar build';
+  if (typeof SharedArrayBuffer !== 'function' || globalThis.crossOriginIsolated === false) {
+    return 'SharedArrayBuffer is not available: the page is not cross-origin isolated (serve it with the headers ' +
+      'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  }
+  return undefined;
 }
 
 // Instantiates the glue with our own loader (Emscripten's would fetch by name, which bundlers
@@ -78,8 +98,17 @@ async function loadRuntime(simd, source) {
     },
   });
   const m = await Promise.race([ready, failed]);
-  return { m, simd, scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 };
+  return newRuntime(m, simd, 1);
 }
+
+// The threads build lives in a module of its own (dist/threads.js), loaded only when asked for.
+async function loadThreadsRuntime(source, threads) {
+  const { loadThreads, defaultThreadsWasm } = await import('./threads.js');
+  const m = await loadThreads({ compiled: platform.compile(source ?? defaultThreadsWasm()), threads, startWorker: platform.startWorker });
+  return newRuntime(m, true, threads);
+}
+
+const newRuntime = (m, simd, threads) => ({ m, simd, threads, scratchRaw: 0, scratchPtr: 0, scratchBytes: 0 });
 
 /** Throws a clear message unless the bytes start with wasm's magic number; advice says what to do. */
 export function checkWasmBytes(bytes, where, advice = 'Serve the .wasm next to the module, or pass init({ wasm })') {

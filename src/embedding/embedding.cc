@@ -10,6 +10,7 @@
 #include "embedding/renorm.h"
 #include "kernels/active.h"
 #include "kernels/touch.h"
+#include "parallel/parallel.h"
 
 namespace emb {
 
@@ -100,8 +101,14 @@ std::int64_t Embedding::prepare_lookup(const std::int32_t* idx, std::size_t n) {
 
 std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* out) {
   const std::int64_t status = prepare_lookup(idx, n);
-  if (status == kOk) kernels::gather_f32(weight_, rows_, dim_, idx, n, out);
+  if (status == kOk) gather(idx, n, out);
   return status;
+}
+
+void Embedding::gather(const std::int32_t* idx, std::size_t n, float* out) const {
+  parallel_for(n, kMinFloatsPerPiece / (dim_ + 1) + 1, [&](std::size_t, std::size_t begin, std::size_t end) {
+    kernels::gather_f32(weight_, rows_, dim_, idx + begin, end - begin, out + begin * dim_);
+  });
 }
 
 std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
@@ -203,7 +210,7 @@ void Embedding::coalesce_grad() {
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return grad_.rows[a] < grad_.rows[b]; });
   std::vector<std::int32_t> rows(k);
-  std::vector<float> values(k * dim_);
+  FloatBuffer values(k * dim_);
   for (std::size_t s = 0; s < k; ++s) {
     rows[s] = grad_.rows[order[s]];
     std::copy_n(grad_.values.begin() + static_cast<std::ptrdiff_t>(order[s] * dim_), dim_,

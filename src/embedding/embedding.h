@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "embedding/optimizer_state.h"
@@ -12,10 +13,29 @@
 
 namespace emb {
 
+// A std::vector whose resize() leaves new elements uninitialised (for buffers that are written
+// before they are read: a gradient's values, resized every step, are not zeroed first).
+template <typename T>
+struct UninitializedAllocator : std::allocator<T> {
+  template <typename U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FloatBuffer = std::vector<float, UninitializedAllocator<float>>;
+
 // The accumulated gradient of a table: one value row per touched table row.
 struct SparseGrad {
   std::vector<std::int32_t> rows;  // touched table rows; sorted only after coalesce()
-  std::vector<float> values;       // rows.size() x dim, row-major
+  FloatBuffer values;              // rows.size() x dim, row-major
   bool present = false;            // false: no gradient at all (torch's grad is None)
 };
 
@@ -25,6 +45,8 @@ enum class BagMode : int { kSum = 0, kMean = 1, kMax = 2 };
 // out-of-range index, nothing changed).
 inline constexpr std::int64_t kOk = -1;
 inline constexpr std::int64_t kBadOffsetsStatus = -2;
+// The least work (in floats read or written) worth a piece of its own on another thread.
+inline constexpr std::size_t kMinFloatsPerPiece = 32 * 1024;
 
 class Embedding {
  public:
@@ -61,6 +83,9 @@ class Embedding {
   // up to date with their optimizer, renormalises them (if max_norm is set). Returns kOk or
   // the first out-of-range position (nothing changed then). Lets a caller gather in pieces.
   std::int64_t prepare_lookup(const std::int32_t* idx, std::size_t n);
+  // out[i*dim : (i+1)*dim] = weight[idx[i]] for rows already checked and prepared (split across
+  // threads in the threads build).
+  void gather(const std::int32_t* idx, std::size_t n, float* out) const;
 
   // Accumulates d(loss)/d(weight) for the lookups idx[0 : n) with output gradient
   // grad_out[0 : n*dim). Padding lookups contribute nothing. Returns as forward.
@@ -148,7 +173,8 @@ class Embedding {
   RowNorms row_norms_;
   // Per-call scratch, kept to avoid reallocating on every call.
   std::vector<std::int32_t> slot_of_row_, call_rows_, targets_, counts_, bag_arg_;
-  std::vector<float> call_values_, factor_, bag_out_;
+  FloatBuffer call_values_;
+  std::vector<float> factor_, bag_out_;
 };
 
 }  // namespace emb

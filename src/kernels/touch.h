@@ -28,10 +28,7 @@ class RowToucher {
   }
 
   void before(std::size_t j) {
-    if (j < until_) return;
-    until_ = j + block_ < n_ ? j + block_ : n_;
-    for (std::size_t i = j; i < until_; ++i)
-      if (idx_[i] >= 0) touch(base_ + static_cast<std::size_t>(idx_[i]) * row_bytes_);
+    if (j >= until_) touch_block(j);
   }
 
   // Rows per block: about 64 lines in flight (16 rows of 64 floats), at least one row.
@@ -41,6 +38,13 @@ class RowToucher {
   }
 
  private:
+  // Out of line: one copy of the loop for all callers (wasm size), called once a block.
+  __attribute__((noinline)) void touch_block(std::size_t j) {
+    until_ = j + block_ < n_ ? j + block_ : n_;
+    for (std::size_t i = j; i < until_; ++i)
+      if (idx_[i] >= 0) touch(base_ + static_cast<std::size_t>(idx_[i]) * row_bytes_);
+  }
+
   // One word from every 64-byte line of the row (rows of at least 4 bytes).
   void touch(const unsigned char* row) {
     std::uint32_t word;

@@ -5,8 +5,8 @@ import { init, Embedding, SGD, Table, Optimizer, version } from 'wasm-embedding'
 
 const info = await init();
 
-test('init resolves to { simd, version } and is idempotent', async () => {
-  assert.deepEqual(info, { simd: true, version: '0.1.0' });
+test('init resolves to { simd, threads, version } and is idempotent', async () => {
+  assert.deepEqual(info, { simd: true, threads: 1, version: '0.1.0' });
   assert.equal(version, '0.1.0');
   assert.deepEqual(await init(), info);
 });

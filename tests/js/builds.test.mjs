@@ -51,7 +51,7 @@ test('objects keep the build they were created with', async () => {
 
 test('init({ wasm }) accepts bytes, a path and a file URL; bad values are rejected', async () => {
   for (const [simd, file] of [[true, 'embedding.wasm'], [false, 'embedding-scalar.wasm']]) {
-    assert.deepEqual(await init({ simd, wasm: readFileSync(wasmPath(file)) }), { simd, version: '0.1.0' });
+    assert.deepEqual(await init({ simd, wasm: readFileSync(wasmPath(file)) }), { simd, threads: 1, version: '0.1.0' });
     assert.equal(new Embedding(2, 2, { seed: 1 }).lookup(1).length, 2);
     await init({ simd, wasm: wasmPath(file).pathname });
     await init({ simd, wasm: wasmPath(file) });
@@ -60,7 +60,10 @@ test('init({ wasm }) accepts bytes, a path and a file URL; bad values are reject
   await assert.rejects(init({ wasm: '/nonexistent/embedding.wasm' }), /ENOENT/);
   await assert.rejects(init({ wasm: 42 }), { name: 'TypeError', message: /wasm must be a URL, a path or the module's bytes, got 42/ });
   await assert.rejects(init({ simd: 'yes' }), { name: 'TypeError', message: /simd must be a boolean/ });
-  await assert.rejects(init({ threads: 2 }), { name: 'TypeError', message: /unknown option 'threads'/ });
+  await assert.rejects(init({ thread: 2 }), { name: 'TypeError', message: /unknown option 'thread'/ });
+  for (const threads of [0, 1.5, 65, '2']) {
+    await assert.rejects(init({ threads }), { name: 'RangeError', message: /threads must be an integer in \[1, 64\]/ });
+  }
   await assert.rejects(init({ wasm: new Uint8Array([1, 2, 3]) }));
   assert.equal(simdSupported(), true); // Node 20 supports wasm SIMD
   await init();

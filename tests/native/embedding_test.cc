@@ -169,7 +169,7 @@ TEST(EmbeddingBackward, OutOfRangeReturnsPositionAndChangesNothing) {
   const float grad_out[] = {1, 2, 3, 4, 5, 6};
   ASSERT_EQ(table.backward(valid, 2, grad_out), -1);
   const std::vector<std::int32_t> rows_before = table.grad().rows;
-  const std::vector<float> values_before = table.grad().values;
+  const emb::FloatBuffer values_before = table.grad().values;
 
   for (std::int32_t bad : {-1, 4, kInt32Max, kInt32Min}) {
     for (std::size_t pos : {0, 1, 2}) {
@@ -195,7 +195,7 @@ TEST(EmbeddingBackward, PaddingLookupsGiveNoGradientRow) {
   const std::vector<float> ones(4 * 3, 1.0f);
   ASSERT_EQ(table.backward(idx, 4, ones.data()), -1);
   EXPECT_EQ(table.grad().rows, (std::vector<std::int32_t>{2, 3}));
-  EXPECT_EQ(table.grad().values, std::vector<float>(2 * 3, 1.0f));
+  EXPECT_EQ(table.grad().values, emb::FloatBuffer(2 * 3, 1.0f));
   EXPECT_EQ(table.grad_row(0), nullptr);
 }
 
@@ -234,7 +234,7 @@ TEST(EmbeddingGrad, CoalesceSortsRowsAndValuesFollow) {
 
   table.coalesce_grad();
   EXPECT_EQ(table.grad().rows, (std::vector<std::int32_t>{1, 3, 7, 9}));
-  EXPECT_EQ(table.grad().values, (std::vector<float>{16, 19, 4, 5, 0, 1, 10, 11}));
+  EXPECT_EQ(table.grad().values, (emb::FloatBuffer{16, 19, 4, 5, 0, 1, 10, 11}));
   EXPECT_EQ(dense_grad(table), dense_before);  // grad_row follows the move
 
   // Accumulating after a coalesce still adds into the right rows.

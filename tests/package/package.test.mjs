@@ -58,8 +58,8 @@ test('an app imports the installed package by name and looks rows up, in both bu
     }
     console.log(JSON.stringify(results));`);
   const [simd, scalar] = JSON.parse(run(process.execPath, ['main.js'], app));
-  assert.deepEqual(simd.info, { simd: true, version: '0.1.0' });
-  assert.deepEqual(scalar.info, { simd: false, version: '0.1.0' });
+  assert.deepEqual(simd.info, { simd: true, threads: 1, version: '0.1.0' });
+  assert.deepEqual(scalar.info, { simd: false, threads: 1, version: '0.1.0' });
   for (const r of [simd, scalar]) {
     assert.equal(r.length, 4 * 64);
     assert.equal(r.padding, true);

@@ -1,0 +1,52 @@
+// Work split across threads, in the threads build (EMB_THREADS): the calling thread and the
+// helper threads each run one piece of a loop. Helpers are wasm instances on Web Workers or
+// worker_threads over the same shared memory, started by bindings/js/threads.js, each inside
+// emb_helper_loop. A piece is what one thread would do on that part of the loop, and no two
+// pieces write the same bytes, so the result is the same bits as on one thread. Pieces must
+// not allocate (a helper has no way to grow wasm memory) nor call parallel_for.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+
+namespace emb {
+
+#if defined(EMB_THREADS)
+// Helper `id` (1, 2, ...) takes piece `id` of every job that has one, forever, waiting with
+// memory.atomic.wait32 in between (allowed in workers, not on a browser's main thread). Its
+// thread must have its own stack and thread-local storage (bindings/embind/threads.cc).
+void helper_loop(std::uint32_t id);
+// How many helpers have entered helper_loop.
+std::size_t helper_count();
+// Threads that take pieces: the caller and the helpers that have started.
+inline std::size_t thread_count() { return 1 + helper_count(); }
+
+namespace detail {
+using PieceFn = void (*)(void* ctx, std::size_t piece, std::size_t begin, std::size_t end);
+// Runs fn over [0, n) in `pieces` contiguous pieces (pieces <= thread_count()), piece 0 on the caller.
+void run_pieces(std::size_t pieces, std::size_t n, PieceFn fn, void* ctx);
+}  // namespace detail
+#else
+inline std::size_t thread_count() { return 1; }
+#endif
+
+// Runs fn(piece, begin, end) over [0, n) split into up to thread_count() contiguous pieces of
+// at least min_piece items each; one call fn(0, 0, n) when that leaves a single piece.
+template <typename Fn>
+void parallel_for(std::size_t n, std::size_t min_piece, Fn&& fn) {
+#if defined(EMB_THREADS)
+  std::size_t pieces = thread_count();
+  if (min_piece > 1 && n / min_piece < pieces) pieces = n / min_piece;
+  if (pieces > 1) {
+    using F = std::remove_reference_t<Fn>;
+    detail::run_pieces(pieces, n, [](void* ctx, std::size_t p, std::size_t b, std::size_t e) { (*static_cast<F*>(ctx))(p, b, e); },
+                       const_cast<void*>(static_cast<const void*>(&fn)));
+    return;
+  }
+#else
+  (void)min_piece;
+#endif
+  fn(std::size_t{0}, std::size_t{0}, n);
+}
+
+}  // namespace emb
