@@ -4,7 +4,9 @@ import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
 
-const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out and backward's copy-in piece: stays in L2 between JS and wasm
+// Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
+// 64 KB, or with threads 256 KB a thread (a piece is split across them).
+const pieceRows = (rt, dim) => Math.max(1, Math.floor((rt.threads > 1 ? 256 * 1024 * rt.threads : 64 * 1024) / (4 * dim)));
 
 export class Embedding extends Table {
   static optionNames = TABLE_OPTIONS;
@@ -37,8 +39,8 @@ export class Embedding extends Table {
     // A few rows, or wide rows in moderate numbers: one copy per row in JS beats a call into
     // wasm plus a second copy (measured with bench/forward.mjs).
     if ((idx.n <= 2 || (dim >= 256 && idx.n <= 1024)) && this[kCopyRows](idx.int32, idx.n, result)) return result;
-    // Gather in pieces of about 64 KB, each copied out while it is still in cache.
-    const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
+    // Gathered in pieces (pieceRows), each copied out while it is still in cache.
+    const piece = Math.min(idx.n, pieceRows(rt, dim));
     const outPtr = scratch(rt, 4 * (piece * dim + idx.n));
     const idxPtr = outPtr + 4 * piece * dim;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);
@@ -74,8 +76,8 @@ export class Embedding extends Table {
     const idx = readIndices(indices, this.numEmbeddings);
     const dim = this.embeddingDim;
     const grad = readFloats(gradOutput, idx.n * dim, 'gradOutput');
-    // gradOutput goes in pieces of about 64 KB, each summed into the gradient while in cache.
-    const piece = Math.min(idx.n, Math.max(1, Math.floor(GATHER_PIECE_BYTES / (4 * dim))));
+    // gradOutput goes in pieces (pieceRows), each summed into the gradient while in cache.
+    const piece = Math.min(idx.n, pieceRows(rt, dim));
     const piecePtr = scratch(rt, 4 * (piece * dim + idx.n));
     const idxPtr = piecePtr + 4 * piece * dim;
     rt.m.HEAP32.set(idx.int32, idxPtr >>> 2);

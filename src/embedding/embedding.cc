@@ -192,8 +192,11 @@ void Embedding::backward_piece(std::size_t start, std::size_t count, const float
   // This call's gradient, coalesced: each row's lookups summed from zero in order, as torch
   // computes it before adding it to .grad.
   const std::int32_t* slots = targets_.data() + start;
-  kernels::scatter_sum_f32(grad_out, count, dim_, slots, scale_grad_by_freq ? factor_.data() + start : nullptr,
-                           call_values_.data(), call_rows_.size(), slots_summed_);
+  const float* scale = scale_grad_by_freq ? factor_.data() + start : nullptr;
+  split_by_slot(slots, count, count * dim_, [&](const std::int32_t* mine, std::size_t lo, std::size_t) {
+    kernels::scatter_sum_f32(grad_out, count, dim_, mine, scale, call_values_.data(), call_rows_.size(),
+                             lo > slots_summed_ ? lo : slots_summed_);
+  });
   for (std::size_t i = 0; i < count; ++i)
     if (slots[i] != kSkipRow && static_cast<std::size_t>(slots[i]) >= slots_summed_) slots_summed_ = slots[i] + 1;
 }

@@ -10,6 +10,8 @@
 
 #include "embedding/optimizer_state.h"
 #include "embedding/row_norms.h"
+#include "kernels/scatter_add/scatter_add.h"  // kSkipRow
+#include "parallel/parallel.h"
 
 namespace emb {
 
@@ -159,8 +161,20 @@ class Embedding {
   // (kSkipRow for padding), counts_[slot] = its multiplicity. This call's gradient then goes
   // to call_values_ (call_rows_.size() x dim).
   std::size_t begin_gradient(const std::int32_t* idx, std::size_t n);
+  // Runs fn(slots, lo, hi) over this call's gradient slots [0, call_rows_.size()) split into one
+  // range per thread (src/parallel): slots is `slots` itself when there is one range, else a
+  // copy of it with the entries outside [lo, hi) set to kSkipRow. Each slot's sum then runs on
+  // one thread, in order: the same bits as one thread. floats: the work of the whole call.
+  template <typename Fn>
+  void split_by_slot(const std::int32_t* slots, std::size_t count, std::size_t floats, Fn fn);
+  std::vector<std::vector<std::int32_t>> slots_of_piece_;  // split_by_slot's copies, one a thread
   bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
   std::size_t slots_summed_ = 0;  // backward pieces: the slots their sums have reached
+  // The bag kernels over bags [0, num_bags), one range of bags a thread (src/parallel). arg:
+  // max's winning positions (mode kMax only).
+  void pool_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets, std::size_t num_bags, BagMode mode,
+                 const float* psw, float* out, std::int32_t* arg);
+  std::vector<std::vector<std::int32_t>> offsets_of_piece_;  // pool_bags' rebased offsets, one a thread
   // Renormalises each distinct row of idx[0 : n) once, if max_norm is set.
   void renorm_looked_up(const std::int32_t* idx, std::size_t n);
   std::vector<std::int32_t>& slot_map();
@@ -176,5 +190,24 @@ class Embedding {
   FloatBuffer call_values_;
   std::vector<float> factor_, bag_out_;
 };
+
+template <typename Fn>
+void Embedding::split_by_slot(const std::int32_t* slots, std::size_t count, std::size_t floats, Fn fn) {
+  const std::size_t k = call_rows_.size();
+  if (thread_count() > 1) {  // the copies are made here: a helper thread must not allocate
+    slots_of_piece_.resize(thread_count());
+    for (std::vector<std::int32_t>& piece : slots_of_piece_) piece.resize(count);
+  }
+  const std::size_t min_slots = floats > kMinFloatsPerPiece ? k / (floats / kMinFloatsPerPiece) + 1 : k + 1;
+  parallel_for(k, min_slots, [&](std::size_t piece, std::size_t lo, std::size_t hi) {
+    if (lo == 0 && hi == k) return fn(slots, lo, hi);
+    std::int32_t* mine = slots_of_piece_[piece].data();
+    for (std::size_t i = 0; i < count; ++i) {
+      const auto s = static_cast<std::size_t>(slots[i]);  // kSkipRow wraps to the largest value
+      mine[i] = s >= lo && s < hi ? slots[i] : kSkipRow;
+    }
+    fn(mine, lo, hi);
+  });
+}
 
 }  // namespace emb

@@ -1,0 +1,63 @@
+// Threads: each call with the threads build at 2 (or --threads) threads against the same call on
+// one thread (the SIMD build), in the same process: wall-clock time, windows of about targetMs
+// alternating between the two, medians over the repetitions, and the speed-up. Results are
+// checked to be the same bits first.
+//   node bench/threads.mjs [--threads 2] [--reps 9] [--targetMs 150]
+import { parseArgs } from 'node:util';
+import * as lib from 'wasm-embedding';
+import { makeIndices, median, randomFloats, timeSync } from './lib/common.mjs';
+
+const { values: args } = parseArgs({
+  options: { threads: { type: 'string', default: '2' }, reps: { type: 'string', default: '9' }, targetMs: { type: 'string', default: '150' } },
+});
+const [THREADS, REPS, TARGET_MS] = [args.threads, args.reps, args.targetMs].map(Number);
+
+// Each case: setup(lib) -> { run, result } on the active runtime.
+const CASES = [
+  ['forward, V = 100k, d = 64, B = 65,536: emb.forward(idx, out)', () => {
+    const emb = new lib.Embedding(100_000, 64, { seed: 1 });
+    const idx = makeIndices(100_000, 65_536, 'uniform');
+    const out = new Float32Array(65_536 * 64);
+    return { run: () => emb.forward(idx, out), result: () => out };
+  }],
+  ['forward, V = 100k, d = 64, B = 65,536: zero-copy batch.forward', () => {
+    const emb = new lib.Embedding(100_000, 64, { seed: 1 });
+    const batch = emb.batch(65_536);
+    batch.indices.set(makeIndices(100_000, 65_536, 'uniform'));
+    return { run: () => batch.forward(), result: () => batch.output.slice() };
+  }],
+  ['backward, V = 100k, d = 64, B = 65,536: zeroGrad + emb.backward(idx, G)', () => {
+    const emb = new lib.Embedding(100_000, 64, { seed: 1 });
+    const idx = makeIndices(100_000, 65_536, 'uniform');
+    const G = randomFloats(65_536 * 64, 3);
+    return { run: () => { emb.zeroGrad(); emb.backward(idx, G); }, result: () => emb.grad.values };
+  }],
+  ['bag forward, V = 100k, d = 64, 8192 bags of 8, mean', () => {
+    const bag = new lib.EmbeddingBag(100_000, 64, { seed: 1, mode: 'mean' });
+    const idx = makeIndices(100_000, 65_536, 'uniform');
+    const offsets = Int32Array.from({ length: 8192 }, (_, b) => b * 8);
+    let out;
+    return { run: () => { out = bag.forward(idx, offsets); }, result: () => out };
+  }],
+];
+
+const one = await lib.init({ threads: 1 });
+const single = CASES.map(([, setup]) => setup());
+const info = await lib.init({ threads: THREADS });
+if (info.threads !== THREADS) throw new Error(`threads build unavailable: ${info.threadsFallback}`);
+const multi = CASES.map(([, setup]) => setup());
+console.log(`### Threads: ${THREADS} threads against 1 (wall clock, median of ${REPS} interleaved windows; Node ${process.version}, ${one.simd ? 'SIMD' : 'scalar'} single-thread build)\n`);
+console.log(`| call | 1 thread | ${THREADS} threads | speed-up |\n|---|---:|---:|---:|`);
+for (const [k, [name]] of CASES.entries()) {
+  const [a, b] = [single[k], multi[k]];
+  a.run();
+  b.run();
+  const [ra, rb] = [a.result(), b.result()];
+  if (ra.length !== rb.length || !ra.every((v, i) => Object.is(v, rb[i]))) throw new Error(`${name}: ${THREADS} threads differ from 1`);
+  const samples = [[], []];
+  for (let r = 0; r < REPS; ++r) {
+    for (const [j, c] of (r % 2 ? [[1, b], [0, a]] : [[0, a], [1, b]])) samples[j].push(timeSync(c.run, TARGET_MS));
+  }
+  const [ta, tb] = samples.map(median);
+  console.log(`| ${name} | ${(ta * 1e3).toFixed(2)} ms | ${(tb * 1e3).toFixed(2)} ms | ${(ta / tb).toFixed(2)}× |`);
+}
