@@ -8,6 +8,9 @@
 // Importable too (the browser tests start it on an ephemeral port):
 //   import { serve } from './scripts/serve.mjs';
 //   const { url, close } = await serve({ port: 0, quiet: true });
+//
+// Pages are cross-origin isolated (COOP same-origin, COEP require-corp): SharedArrayBuffer is
+// then available, which init({ threads }) needs. serve({ isolated: false }) leaves them out.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { stat, realpath } from 'node:fs/promises';
@@ -54,7 +57,7 @@ async function resolveInside(root, urlPath) {
   return candidate;
 }
 
-async function handle(root, dataDir, req, res) {
+async function handle(root, dataDir, isolated, req, res) {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     return send(res, 405, 'Method Not Allowed\n', { Allow: 'GET, HEAD' });
   }
@@ -88,6 +91,7 @@ async function handle(root, dataDir, req, res) {
     'Content-Length': info.size,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    ...(isolated && { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }),
   });
   if (req.method === 'HEAD') return res.end();
   createReadStream(file)
@@ -114,12 +118,12 @@ function listen(server, port) {
 /**
  * Starts the server. port 0 picks an ephemeral port; otherwise, if `port` is taken,
  * the next ports are tried (up to `attempts`). `dataDir` is the folder served at /data/ (the
- * demo's data by default). Resolves to { url, port, close }.
+ * demo's data by default). isolated: send the COOP/COEP headers. Resolves to { url, port, close }.
  */
-export async function serve({ port = Number(process.env.PORT ?? 8080), quiet = false, root = ROOT, dataDir = demoDataDir(), attempts = 20 } = {}) {
+export async function serve({ port = Number(process.env.PORT ?? 8080), quiet = false, root = ROOT, dataDir = demoDataDir(), attempts = 20, isolated = true } = {}) {
   const absRoot = resolve(root);
   const server = createServer((req, res) => {
-    handle(absRoot, resolve(dataDir), req, res).catch(() => {
+    handle(absRoot, resolve(dataDir), isolated, req, res).catch(() => {
       if (!res.headersSent) send(res, 500, 'Internal Server Error\n');
       else res.destroy();
     });
