@@ -20,11 +20,12 @@ before(() => {
 });
 after(() => rmSync(app, { recursive: true, force: true }));
 
-test('the tarball holds the browser and Node modules, both wasm builds, the types and nothing else', () => {
+test('the tarball holds the browser and Node modules, the three wasm builds, the types and nothing else', () => {
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
-    'LICENSE', 'README.md', 'dist/embedding-scalar.wasm', 'dist/embedding.wasm', 'dist/index.d.ts', 'dist/index.js',
-    'dist/node.js', 'dist/require.cjs', 'package.json',
+    'LICENSE', 'README.md', 'dist/embedding-scalar.wasm', 'dist/embedding-threads.wasm', 'dist/embedding.wasm',
+    'dist/index.d.ts', 'dist/index.js', 'dist/node.js', 'dist/require.cjs', 'dist/threads-worker.js', 'dist/threads.js',
+    'package.json',
   ]);
   assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.')), ['wasm-embedding']);
 });
