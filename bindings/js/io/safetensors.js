@@ -92,7 +92,8 @@ function readHeader(file) {
   try {
     const f = m.HEAPF64.subarray(result >>> 3, (result >>> 3) + 2 + m.HEAPF64[(result >>> 3) + 1]);
     const textAt = result + 8 * f.length;
-    const text = (start, size) => new TextDecoder().decode(m.HEAPU8.subarray(textAt + start, textAt + start + size));
+    // A copy: browsers' TextDecoder refuses views of shared memory (the threads build's).
+    const text = (start, size) => new TextDecoder().decode(m.HEAPU8.slice(textAt + start, textAt + start + size));
     const [code, , , hasMetadata, count, entries, errorAt, errorTensor, errorOther, errorField, covered] = f;
     const tensors = [];
     let k = 11;
