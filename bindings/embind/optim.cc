@@ -1,7 +1,9 @@
-// Embind layer for the optimizers: one free function per optimizer, stepping one table.
+// Embind layer for the optimizers: one free function per optimizer, stepping one table (or
+// preparing its state: `action` is a StepAction); their states' fields, for checkpoints.
 #include <emscripten/bind.h>
 
 #include <cstdint>
+#include <vector>
 
 #include "embedding/embedding.h"
 #include "optim/adagrad.h"
@@ -11,22 +13,55 @@
 namespace {
 using emb::Embedding;
 
-// The steps return false when the optimizer's state cannot be allocated (nothing changed).
-bool sgd_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float momentum, float dampening,
+// `action`: a StepAction. The steps return false when the optimizer's state cannot be
+// allocated (nothing changed).
+emb::StepAction act(int action) { return static_cast<emb::StepAction>(action); }
+
+bool sgd_step(Embedding& e, std::uint32_t owner, int action, float lr, float momentum, float dampening,
               float weight_decay, bool nesterov, bool maximize) {
-  return emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize}, state_only);
+  return emb::sgd_step(e, owner, {lr, momentum, dampening, weight_decay, nesterov, maximize}, act(action));
 }
-bool adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double lr_decay, float weight_decay,
+bool adagrad_step(Embedding& e, std::uint32_t owner, int action, float lr, double lr_decay, float weight_decay,
                   float initial_accumulator_value, float eps) {
-  return emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps}, state_only);
+  return emb::adagrad_step(e, owner, {lr, lr_decay, weight_decay, initial_accumulator_value, eps}, act(action));
 }
-bool sparse_adam_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, double beta1, double beta2,
+bool sparse_adam_step(Embedding& e, std::uint32_t owner, int action, float lr, double beta1, double beta2,
                       float eps) {
-  return emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps}, state_only);
+  return emb::sparse_adam_step(e, owner, {lr, beta1, beta2, eps}, act(action));
 }
-bool rowwise_adagrad_step(Embedding& e, std::uint32_t owner, bool state_only, float lr, float eps,
+bool rowwise_adagrad_step(Embedding& e, std::uint32_t owner, int action, float lr, float eps,
                           float weight_decay) {
-  return emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay}, state_only);
+  return emb::rowwise_adagrad_step(e, owner, {lr, eps, weight_decay}, act(action));
+}
+
+std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
+
+// The fields of the state optimizer `owner` keeps in table e, packed in wasm memory as uint32s:
+// the count, then per field its name (a C string's address), type, shape, data address and
+// length (StateField). 0 when the table holds no state of that optimizer.
+std::uintptr_t state_fields(Embedding& e, std::uint32_t owner) {
+  static std::vector<std::uint32_t> packed;
+  emb::OptimizerState* state = e.optimizer_state_of(owner);
+  if (state == nullptr) return 0;
+  const std::size_t n = state->field_count();
+  packed.assign(1, static_cast<std::uint32_t>(n));
+  for (std::size_t i = 0; i < n; ++i) {
+    const emb::StateField f = state->field(i);
+    packed.insert(packed.end(), {static_cast<std::uint32_t>(address(f.name)), f.type, f.shape,
+                                 static_cast<std::uint32_t>(address(f.data)), static_cast<std::uint32_t>(f.length)});
+  }
+  return address(packed.data());
+}
+
+// Makes array field i of that state hold `length` elements; false when memory runs out.
+bool resize_state_field(Embedding& e, std::uint32_t owner, std::size_t i, std::size_t length) {
+  emb::OptimizerState* state = e.optimizer_state_of(owner);
+  if (state == nullptr || i >= state->field_count()) return false;
+  const emb::StateField f = state->field(i);
+  const std::uint64_t bytes = std::uint64_t{length} * (f.type == emb::StateField::kF32 ? 4 : 8);
+  if (length > f.length && !Embedding::can_allocate(bytes)) return false;
+  state->resize_field(i, length);
+  return true;
 }
 
 }  // namespace
@@ -37,4 +72,6 @@ EMSCRIPTEN_BINDINGS(optim) {
   function("adagradStep", &adagrad_step);
   function("sparseAdamStep", &sparse_adam_step);
   function("rowwiseAdagradStep", &rowwise_adagrad_step);
+  function("stateFields", &state_fields);
+  function("resizeStateField", &resize_state_field);
 }

@@ -55,6 +55,8 @@ void set_options(Embedding& e, int padding_idx, bool has_max_norm, double max_no
 void init_normal(Embedding& e, double seed) { e.init_normal(static_cast<std::uint64_t>(seed)); }
 std::uintptr_t weight_ptr(Embedding& e) { return reinterpret_cast<std::uintptr_t>(e.weight()); }
 bool grad_present(Embedding& e) { return e.grad().present; }
+// The optimizer whose state the table holds (its id), or 0.
+std::uint32_t optimizer_owner(Embedding& e) { return e.optimizer_owner(); }
 std::size_t grad_count(Embedding& e) { return e.grad().rows.size(); }
 std::uintptr_t grad_rows_ptr(Embedding& e) { return reinterpret_cast<std::uintptr_t>(e.grad().rows.data()); }
 std::uintptr_t grad_values_ptr(Embedding& e) {
@@ -81,6 +83,7 @@ EMSCRIPTEN_BINDINGS(table) {
       .function("bagForward", &bag_forward)
       .function("bagBackward", &bag_backward)
       .function("gradPresent", &grad_present)
+      .function("optimizerOwner", &optimizer_owner)
       .function("gradCount", &grad_count)
       .function("gradRowsPtr", &grad_rows_ptr)
       .function("gradValuesPtr", &grad_values_ptr)

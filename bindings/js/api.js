@@ -6,6 +6,7 @@ export { Batch } from './batch.js';
 export { EmbeddingBag } from './bag.js';
 export { BagBatch } from './bag-batch.js';
 export { Optimizer, SGD, Adagrad, SparseAdam, RowwiseAdagrad } from './optim.js';
+export { saveCheckpoint, loadCheckpoint } from './checkpoint.js';
 export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { saveNpy, loadNpy } from './io/npy.js';
 export { Vocab } from './io/vocab.js';

@@ -376,6 +376,36 @@ export function saveSafetensors(entries: Record<string, Table | Tensor>, metadat
  */
 export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null };
 
+/** What a checkpoint holds: tables and the optimizers that step them, by name. */
+export interface TrainingState {
+  tables: Record<string, Embedding | EmbeddingBag>;
+  optimizers?: Record<string, Optimizer>;
+}
+
+/**
+ * A training state as a safetensors file, to resume training later with the same bits:
+ * every table (`<table>.weight`, F32 [rows, dim], as stored: rows that owe a lazy optimizer
+ * updates keep owing them), every optimizer's state for each of its tables
+ * (`<optimizer>.state.<i>.<field>`, torch.optim's field names where torch has them:
+ * momentum_buffer, sum, exp_avg, exp_avg_sq, step; counters and the options its steps used), and
+ * the classes and options that rebuild the objects, with a CRC-32 of it all, in the metadata.
+ * Every table an optimizer steps must be among the tables. Gradients are not saved (as in
+ * torch's state_dict). examples/pytorch/load_checkpoint.py loads the file into PyTorch.
+ * @param metadata more __metadata__ strings (returned by loadCheckpoint)
+ */
+export function saveCheckpoint(state: TrainingState, metadata?: Record<string, string>): Uint8Array;
+
+/**
+ * New tables and optimizers from a checkpoint: training them on gives the same bits as the
+ * saved objects would have given (in this process or another, on either build). A file that
+ * is not a checkpoint, is truncated or corrupted (checksum) throws an Error, creating nothing.
+ */
+export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer): {
+  tables: Record<string, Embedding | EmbeddingBag>;
+  optimizers: Record<string, Optimizer>;
+  metadata: Record<string, string>;
+};
+
 /**
  * Reads a .npy file (format 1.0, 2.0, 3.0): data in C order (a Fortran-order file is
  * transposed) and native byte order, dtype named as safetensors names it (F16 widened to a

@@ -6,6 +6,16 @@ import { Table, kCore, kStepped } from './table.js';
 
 let nextOptimizerId = 1;
 
+// What stepTable does with a table (StepAction in src/embedding/optimizer_state.h).
+const STEP = 0;
+const PREPARE = 1; // only make sure the state exists when the table has a gradient
+export const RESTORE = 2; // make sure the state exists (a checkpoint fills it in)
+// The package's internal protocol with checkpoints: an optimizer's id (which owns its states
+// in the tables), parameters, and constructor options (lr included).
+export const kOwner = Symbol('optimizer id');
+export const kParams = Symbol('optimizer parameters');
+export const kOptions = Symbol('optimizer options');
+
 // What the optimizers share: parameters, lr, step/zeroGrad/dispose. Each optimizer's state for
 // a table lives in that table's wasm memory (freed with the table or by dispose()).
 export class Optimizer {
@@ -30,6 +40,12 @@ export class Optimizer {
     this.#params = [...params];
   }
 
+  get [kOwner]() { return this.#id; }
+  get [kParams]() {
+    if (this.#disposed) throw new Error(`${this.constructor.name} has been disposed`);
+    return [...this.#params];
+  }
+
   get lr() { return this.#lr; }
   set lr(value) {
     checkNonNegative(value, 'lr');
@@ -45,13 +61,13 @@ export class Optimizer {
     const live = this.#params.map((p) => [p, p[kCore]]).filter(([p]) => p.requiresGrad); // all live, or throw first
     // Every table's optimizer state first, so that running out of memory changes nothing.
     for (const [p, { rt, handle }] of live) {
-      if (!this.stepTable(rt.m, handle, this.#id, true)) {
+      if (!this.stepTable(rt.m, handle, this.#id, PREPARE)) {
         throw new RangeError(`${this.constructor.name}: out of memory for the optimizer state of a ${p.numEmbeddings} x ${p.embeddingDim} table`);
       }
     }
     for (const [p, { rt, handle }] of live) {
       p[kStepped]();
-      this.stepTable(rt.m, handle, this.#id, false);
+      this.stepTable(rt.m, handle, this.#id, STEP);
     }
   }
 
@@ -97,9 +113,11 @@ export class SGD extends Optimizer {
     this.#options = { momentum, dampening, weightDecay, nesterov, maximize };
   }
 
-  stepTable(m, handle, id, stateOnly) {
+  get [kOptions]() { return { lr: this.lr, ...this.#options }; }
+
+  stepTable(m, handle, id, action) {
     const { momentum, dampening, weightDecay, nesterov, maximize } = this.#options;
-    return m.sgdStep(handle, id, stateOnly, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
+    return m.sgdStep(handle, id, action, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
   }
 }
 
@@ -122,9 +140,11 @@ export class Adagrad extends Optimizer {
     this.#options = { lrDecay, weightDecay, initialAccumulatorValue, eps };
   }
 
-  stepTable(m, handle, id, stateOnly) {
+  get [kOptions]() { return { lr: this.lr, ...this.#options }; }
+
+  stepTable(m, handle, id, action) {
     const { lrDecay, weightDecay, initialAccumulatorValue, eps } = this.#options;
-    return m.adagradStep(handle, id, stateOnly, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    return m.adagradStep(handle, id, action, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
   }
 }
 
@@ -147,9 +167,11 @@ export class SparseAdam extends Optimizer {
     this.#options = { betas: [...betas], eps };
   }
 
-  stepTable(m, handle, id, stateOnly) {
+  get [kOptions]() { return { lr: this.lr, betas: [...this.#options.betas], eps: this.#options.eps }; }
+
+  stepTable(m, handle, id, action) {
     const { betas, eps } = this.#options;
-    return m.sparseAdamStep(handle, id, stateOnly, this.lr, betas[0], betas[1], eps);
+    return m.sparseAdamStep(handle, id, action, this.lr, betas[0], betas[1], eps);
   }
 }
 
@@ -173,8 +195,10 @@ export class RowwiseAdagrad extends Optimizer {
     this.#options = { eps, weightDecay };
   }
 
-  stepTable(m, handle, id, stateOnly) {
-    return m.rowwiseAdagradStep(handle, id, stateOnly, this.lr, this.#options.eps, this.#options.weightDecay);
+  get [kOptions]() { return { lr: this.lr, ...this.#options }; }
+
+  stepTable(m, handle, id, action) {
+    return m.rowwiseAdagradStep(handle, id, action, this.lr, this.#options.eps, this.#options.weightDecay);
   }
 }
 

@@ -9,6 +9,7 @@ export const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live 
 export const kPretrained = Symbol('pretrained weights');
 export const kCopyRows = Symbol('copy rows in JS');
 export const kStepped = Symbol('stepped by an optimizer');
+export const kRawWeights = Symbol('weights as stored'); // checkpoints: rows that owe lazy updates stay as they are
 export const leakGuard = new FinalizationRegistry((handle) => handle.delete());
 export const TABLE_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
 
@@ -150,6 +151,12 @@ export class Table {
       result.set(heap.subarray(at, at + dim), i * dim);
     }
     return true;
+  }
+
+  /** A copy of the table as it is stored, without the updates lazy optimizers still owe its rows. */
+  [kRawWeights]() {
+    const { rt } = this[kCore];
+    return rt.m.HEAPF32.slice(this.#weightAt, this.#weightAt + this.#rows * this.#dim);
   }
 
   /** Called by optimizers as they step the table. */

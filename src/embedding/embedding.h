@@ -134,6 +134,12 @@ class Embedding {
     }
     return static_cast<State*>(optimizer_state_.get());
   }
+  // The optimizer whose state this table holds (its id), or 0.
+  std::uint32_t optimizer_owner() const { return optimizer_state_ ? optimizer_state_->owner : 0; }
+  // The state optimizer `owner` keeps for this table, or nullptr.
+  OptimizerState* optimizer_state_of(std::uint32_t owner) {
+    return optimizer_state_ && optimizer_state_->owner == owner ? optimizer_state_.get() : nullptr;
+  }
   // Whether malloc can hand out `bytes` now (it grows wasm memory if it must).
   static bool can_allocate(std::uint64_t bytes);
   // Applies what optimizer `owner` owes and drops its state (when the optimizer is disposed).

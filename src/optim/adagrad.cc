@@ -10,10 +10,22 @@
 namespace emb {
 namespace {
 
-class AdagradState final : public LazyState {
+class AdagradState final : public ListedFields<AdagradState, LazyState> {
  public:
   AdagradState(std::uint32_t owner, const Embedding& t, const AdagradOptions& o)
-      : LazyState(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
+      : ListedFields(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
+
+  template <typename Fn>
+  void each_field(Fn&& fn) {
+    fn("step", step_, StateField::kNumber);
+    fn("lr", o_.lr, StateField::kNumber);
+    fn("lr_decay", o_.lr_decay, StateField::kNumber);
+    fn("weight_decay", o_.weight_decay, StateField::kNumber);
+    fn("initial_accumulator_value", o_.initial_accumulator_value, StateField::kNumber);
+    fn("eps", o_.eps, StateField::kNumber);
+    fn("row_step", row_step_, StateField::kPerRow);
+    fn("sum", sum_, StateField::kPerRowElement);
+  }
 
   void step(Embedding& t, const AdagradOptions& o) {
     if (!(o == o_)) {
@@ -65,9 +77,14 @@ class AdagradState final : public LazyState {
   std::vector<float> sum_;  // rows x dim accumulators
 };
 
-class RowwiseAdagradState final : public OptimizerState {
+class RowwiseAdagradState final : public ListedFields<RowwiseAdagradState, OptimizerState> {
  public:
-  RowwiseAdagradState(std::uint32_t owner, const Embedding& t) : OptimizerState(owner), sum_(t.rows(), 0.0f) {}
+  RowwiseAdagradState(std::uint32_t owner, const Embedding& t) : ListedFields(owner), sum_(t.rows(), 0.0f) {}
+
+  template <typename Fn>
+  void each_field(Fn&& fn) {
+    fn("sum", sum_, StateField::kPerRow);  // FBGEMM's momentum1
+  }
 
   void step(Embedding& t, const RowwiseAdagradOptions& o) {
     const SparseGrad& g = t.grad();
@@ -98,14 +115,15 @@ class RowwiseAdagradState final : public OptimizerState {
 
 }  // namespace
 
-bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, bool state_only) {
-  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, StepAction action) {
+  // torch skips a parameter whose grad is None
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   const std::uint64_t rows = table.rows(), dim = table.dim();
   const std::uint64_t bytes = rows * dim * sizeof(float) + (options.weight_decay != 0.0f ? rows * 8 : 0);
   AdagradState* state = table.optimizer_state<AdagradState>(
       owner, bytes, [&] { return std::make_unique<AdagradState>(owner, table, options); });
   if (state == nullptr) return false;
-  if (!state_only) {
+  if (action == StepAction::kStep) {
     state->step(table, options);
     table.grad_rows_changed();
   }
@@ -113,13 +131,14 @@ bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& o
 }
 
 bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options,
-                          bool state_only) {
-  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+                          StepAction action) {
+  // torch skips a parameter whose grad is None
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   RowwiseAdagradState* state = table.optimizer_state<RowwiseAdagradState>(
       owner, std::uint64_t{table.rows()} * sizeof(float),
       [&] { return std::make_unique<RowwiseAdagradState>(owner, table); });
   if (state == nullptr) return false;
-  if (!state_only) {
+  if (action == StepAction::kStep) {
     state->step(table, options);
     table.grad_rows_changed();
   }

@@ -8,8 +8,7 @@
 namespace emb {
 
 // The step functions below return false, taking no step, when the optimizer's state for the
-// table cannot be allocated (wasm memory exhausted). With state_only they only make sure that
-// state exists, so a caller can check every table before stepping any.
+// table cannot be allocated (wasm memory exhausted); `action`: see StepAction.
 
 struct AdagradOptions {
   float lr = 0.01f;
@@ -27,7 +26,8 @@ struct AdagradOptions {
 // gradient do not move unless weight_decay is set; then each owes its steps until it is next
 // read or touched, and replays them then (no closed form: O(steps owed x dim) for that row).
 // Changing an option between steps first settles every row, O(rows x dim x steps owed).
-bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, bool state_only = false);
+bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options,
+                  StepAction action = StepAction::kStep);
 
 struct RowwiseAdagradOptions {
   float lr = 0.01f;
@@ -39,6 +39,7 @@ struct RowwiseAdagradOptions {
 //   g' = g + weight_decay * w;  G += mean(g'^2);  m = lr / (sqrt(G) + eps);
 //   w = (1 - m * weight_decay) * w - m * g          (= w - m * g')
 // Rows without gradient do not change (weight decay too applies to touched rows only).
-bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options, bool state_only = false);
+bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options,
+                          StepAction action = StepAction::kStep);
 
 }  // namespace emb

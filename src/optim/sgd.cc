@@ -25,9 +25,23 @@ Mat2 power(Mat2 m, std::int64_t k) {
   return result;
 }
 
-class SgdState final : public LazyState {
+class SgdState final : public ListedFields<SgdState, LazyState> {
  public:
-  SgdState(std::uint32_t owner, const SgdOptions& o) : LazyState(owner), o_(o) {}
+  SgdState(std::uint32_t owner, const SgdOptions& o) : ListedFields(owner), o_(o) {}
+
+  template <typename Fn>
+  void each_field(Fn&& fn) {
+    fn("step", step_, StateField::kNumber);
+    fn("buffer_step", buffer_step_, StateField::kNumber);
+    fn("lr", o_.lr, StateField::kNumber);
+    fn("momentum", o_.momentum, StateField::kNumber);
+    fn("dampening", o_.dampening, StateField::kNumber);
+    fn("weight_decay", o_.weight_decay, StateField::kNumber);
+    fn("nesterov", o_.nesterov, StateField::kNumber);
+    fn("maximize", o_.maximize, StateField::kNumber);
+    fn("row_step", row_step_, StateField::kPerRow);
+    fn("momentum_buffer", buffer_, StateField::kPerRowElement);
+  }
 
   void step(Embedding& t, const SgdOptions& o) {
     if (!(o == o_)) {
@@ -116,14 +130,15 @@ class SgdState final : public LazyState {
 
 }  // namespace
 
-bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, bool state_only) {
-  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, StepAction action) {
+  // torch skips a parameter whose grad is None
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   const std::uint64_t rows = table.rows(), dim = table.dim();
   const bool lazy = options.momentum != 0.0f || options.weight_decay != 0.0f;
   const std::uint64_t bytes = (options.momentum != 0.0f ? rows * dim * sizeof(float) : 0) + (lazy ? rows * 8 : 0);
   SgdState* state = table.optimizer_state<SgdState>(owner, bytes, [&] { return std::make_unique<SgdState>(owner, options); });
   if (state == nullptr) return false;
-  if (!state_only) {
+  if (action == StepAction::kStep) {
     state->step(table, options);
     table.grad_rows_changed();
   }

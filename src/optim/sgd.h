@@ -8,8 +8,7 @@
 namespace emb {
 
 // The step functions below return false, taking no step, when the optimizer's state for the
-// table cannot be allocated (wasm memory exhausted). With state_only they only make sure that
-// state exists, so a caller can check every table before stepping any.
+// table cannot be allocated (wasm memory exhausted); `action`: see StepAction.
 
 struct SgdOptions {
   float lr = 0.0f;
@@ -30,6 +29,7 @@ struct SgdOptions {
 // read or touched, and then takes them at once: they form a linear recurrence, applied in
 // closed form (2x2 matrix power, in double). Changing an option between steps first settles
 // every row's debt, O(rows x dim), once.
-bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, bool state_only = false);
+bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options,
+              StepAction action = StepAction::kStep);
 
 }  // namespace emb

@@ -9,10 +9,17 @@
 namespace emb {
 namespace {
 
-class SparseAdamState final : public OptimizerState {
+class SparseAdamState final : public ListedFields<SparseAdamState, OptimizerState> {
  public:
   SparseAdamState(std::uint32_t owner, const Embedding& t)
-      : OptimizerState(owner), exp_avg_(t.rows() * t.dim(), 0.0f), exp_avg_sq_(t.rows() * t.dim(), 0.0f) {}
+      : ListedFields(owner), exp_avg_(t.rows() * t.dim(), 0.0f), exp_avg_sq_(t.rows() * t.dim(), 0.0f) {}
+
+  template <typename Fn>
+  void each_field(Fn&& fn) {
+    fn("step", step_, StateField::kNumber);
+    fn("exp_avg", exp_avg_, StateField::kPerRowElement);
+    fn("exp_avg_sq", exp_avg_sq_, StateField::kPerRowElement);
+  }
 
   // torch 1.13's sparse_adam, operation for operation, on the gradient's rows.
   void step(Embedding& t, const SparseAdamOptions& o) {
@@ -55,13 +62,14 @@ class SparseAdamState final : public OptimizerState {
 
 }  // namespace
 
-bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, bool state_only) {
-  if (!table.grad().present) return true;  // torch skips a parameter whose grad is None
+bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, StepAction action) {
+  // torch skips a parameter whose grad is None
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   SparseAdamState* state = table.optimizer_state<SparseAdamState>(
       owner, 2 * std::uint64_t{table.rows()} * table.dim() * sizeof(float),
       [&] { return std::make_unique<SparseAdamState>(owner, table); });
   if (state == nullptr) return false;
-  if (!state_only) {
+  if (action == StepAction::kStep) {
     state->step(table, options);
     table.grad_rows_changed();
   }

@@ -8,8 +8,7 @@
 namespace emb {
 
 // The step functions below return false, taking no step, when the optimizer's state for the
-// table cannot be allocated (wasm memory exhausted). With state_only they only make sure that
-// state exists, so a caller can check every table before stepping any.
+// table cannot be allocated (wasm memory exhausted); `action`: see StepAction.
 
 struct SparseAdamOptions {
   float lr = 0.001f;
@@ -19,6 +18,7 @@ struct SparseAdamOptions {
 };
 
 // One step of optimizer `owner`; nothing when the table has no gradient. O(rows touched x dim).
-bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, bool state_only = false);
+bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options,
+                      StepAction action = StepAction::kStep);
 
 }  // namespace emb

@@ -73,6 +73,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
   writeFileSync(join(app, 'main.ts'), `
     import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
       saveSafetensors, loadSafetensors, saveNpy, loadNpy, Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
+      saveCheckpoint, loadCheckpoint, type Optimizer,
       type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
@@ -100,6 +101,8 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const loaded: Tensor | undefined = loadSafetensors(file).tensors.w;
     const back: EmbeddingBag = EmbeddingBag.fromSafetensors(file, 'w', { mode: 'sum', freeze: false });
     const npy: Tensor = loadNpy(saveNpy(new Float32Array(6), [2, 3]));
+    const checkpoint: Uint8Array = saveCheckpoint({ tables: { emb, bag }, optimizers: { opt: new SGD([emb], { lr: 0.1 }) } }, { epoch: '1' });
+    const resumed: Optimizer | undefined = loadCheckpoint(checkpoint).optimizers.opt;
     // @ts-expect-error: the metrics are cosine, dot, l2
     emb.nearest(1, 5, { metric: 'euclid' });
     const { vocab, embedding, duplicates }: WordVectors = parseWordVectors('a 1 2\\nb 3 4\\n', { format: 'glove' });
@@ -117,7 +120,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved, pooledZeroCopy, weightsGrad];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved, pooledZeroCopy, weightsGrad, resumed];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],
