@@ -1,12 +1,14 @@
 // The benchmark driver (`npm run bench`, `npm run bench -- --quick`): one fresh Node process per
-// comparison (bench/forward.mjs, train.mjs, memory.mjs, startup.mjs), PyTorch in its own Python
+// comparison (bench/forward.mjs, train.mjs, train-rotating.mjs, memory.mjs, startup.mjs), PyTorch in its own Python
 // process (bench/torch_bench.py) when /usr/bin/python3 can import torch. Prints markdown tables
 // (times are medians; "vs ours" = time / time of our copying API in the same comparison) and
 // writes everything to bench/results/bench.json and bench/results/bench.md.
 //
-//   node bench/run.mjs [--quick] [--only sizes,startup,forward,train,memory] [--reps 7]
+//   node bench/run.mjs [--quick] [--only sizes,startup,forward,train,rotating,memory] [--reps 7]
 //
 // --quick: forward at d = 64, B in {64, 4096}; training at V in {10k, 100k}; 3 repetitions.
+// rotating: training with 16 rotating batches for each optimizer against PyTorch sparse and
+// dense, in the same run (bench/train-rotating.mjs; PyTorch dense skipped with --quick).
 import { fork, spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +20,7 @@ import { makeIndices, median, RESULTS, BUILD, DATA, NODE_MODULES, describeError 
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'sizes,startup,forward,train,memory' },
+    only: { type: 'string', default: 'sizes,startup,forward,train,rotating,memory' },
     reps: { type: 'string' },
   },
 });
@@ -171,6 +173,7 @@ function sizes() {
   const groups = [
     ['ours, browsers: index.js + both builds\' .wasm', ['index.js', 'embedding.wasm', 'embedding-scalar.wasm'].map(dist)],
     ['ours: what a browser loads for the SIMD build', ['index.js', 'embedding.wasm'].map(dist)],
+    ['ours: what init({ threads }) adds: threads.js + threads-worker.js + its .wasm', ['threads.js', 'threads-worker.js', 'embedding-threads.wasm'].map(dist)],
     ['tfjs-backend-wasm (SIMD .wasm + backend + tfjs-core)', [
       '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
       '@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
@@ -418,7 +421,19 @@ print();
 json.torch = torchVersion;
 buildBare();
 
-const steps = { sizes, startup, forward, train, memory };
+async function rotating() {
+  const args = ['--reps', REPS, ...(QUICK ? ['--V', TRAIN_VS.join(','), '--dense', 'false'] : [])];
+  log(`rotating-batch training: ${args.join(' ')}`);
+  try {
+    const r = await runNode('train-rotating.mjs', args, { timeoutMs: 60 * 60 * 1000 });
+    print(r.markdown);
+    json.rotating = r;
+  } catch (err) {
+    print(`Rotating-batch training failed: ${describeError(err)}\n`);
+  }
+}
+
+const steps = { sizes, startup, forward, train, rotating, memory };
 for (const [name, fn] of Object.entries(steps)) {
   if (!SECTIONS.has(name)) continue;
   const t0 = performance.now();

@@ -3,7 +3,6 @@
 #include <emscripten/bind.h>
 
 #include <cstdint>
-#include <vector>
 
 #include "embedding/embedding.h"
 #include "optim/adagrad.h"
@@ -40,27 +39,32 @@ std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(
 // the count, then per field its name (a C string's address), type, shape, data address and
 // length (StateField). 0 when the table holds no state of that optimizer.
 std::uintptr_t state_fields(Embedding& e, std::uint32_t owner) {
-  static std::vector<std::uint32_t> packed;
+  static std::uint32_t packed[1 + 5 * emb::StateField::kMax];
   emb::OptimizerState* state = e.optimizer_state_of(owner);
   if (state == nullptr) return 0;
-  const std::size_t n = state->field_count();
-  packed.assign(1, static_cast<std::uint32_t>(n));
+  emb::StateField fields[emb::StateField::kMax];
+  const std::size_t n = state->fields(fields);
+  packed[0] = static_cast<std::uint32_t>(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const emb::StateField f = state->field(i);
-    packed.insert(packed.end(), {static_cast<std::uint32_t>(address(f.name)), f.type, f.shape,
-                                 static_cast<std::uint32_t>(address(f.data)), static_cast<std::uint32_t>(f.length)});
+    const emb::StateField& f = fields[i];
+    std::uint32_t* out = packed + 1 + 5 * i;
+    out[0] = static_cast<std::uint32_t>(address(f.name));
+    out[1] = f.type;
+    out[2] = f.shape;
+    out[3] = static_cast<std::uint32_t>(address(f.data));
+    out[4] = static_cast<std::uint32_t>(f.length);
   }
-  return address(packed.data());
+  return address(packed);
 }
 
 // Makes array field i of that state hold `length` elements; false when memory runs out.
 bool resize_state_field(Embedding& e, std::uint32_t owner, std::size_t i, std::size_t length) {
   emb::OptimizerState* state = e.optimizer_state_of(owner);
-  if (state == nullptr || i >= state->field_count()) return false;
-  const emb::StateField f = state->field(i);
-  const std::uint64_t bytes = std::uint64_t{length} * (f.type == emb::StateField::kF32 ? 4 : 8);
-  if (length > f.length && !Embedding::can_allocate(bytes)) return false;
-  state->resize_field(i, length);
+  emb::StateField fields[emb::StateField::kMax];
+  if (state == nullptr || i >= state->fields(fields) || fields[i].vector == nullptr) return false;
+  const std::uint64_t bytes = std::uint64_t{length} * (fields[i].type == emb::StateField::kF32 ? 4 : 8);
+  if (length > fields[i].length && !Embedding::can_allocate(bytes)) return false;
+  emb::resize_field(fields[i], length);
   return true;
 }
 

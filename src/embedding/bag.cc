@@ -27,7 +27,7 @@ void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int
   parallel_for(num_bags, min_bags, [&](std::size_t piece, std::size_t b0, std::size_t b1) {
     const std::int32_t first = offsets[b0];
     const std::int32_t* piece_offsets = offsets + b0;
-    if (first != 0) {
+    if (b0 != 0) {  // (never on one thread: b0 is then the constant 0, and this goes away)
       std::int32_t* rebased = offsets_of_piece_[piece].data();
       for (std::size_t b = b0; b <= b1; ++b) rebased[b - b0] = offsets[b] - first;
       piece_offsets = rebased;
@@ -37,7 +37,7 @@ void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int
       std::int32_t* piece_arg = arg + b0 * dim_;
       kernels::bag_max_f32(weight_, rows_, dim_, idx + first, count, piece_offsets, b1 - b0, padding_idx,
                            out + b0 * dim_, piece_arg);
-      if (first != 0)
+      if (b0 != 0)
         for (std::size_t e = 0; e < (b1 - b0) * dim_; ++e)
           if (piece_arg[e] >= 0) piece_arg[e] += first;
     } else {

@@ -17,7 +17,34 @@ struct StateField {
   Shape shape;
   void* data;
   std::size_t length;  // elements
+  void* vector;        // an array's std::vector (of float, or of int64 for kI64), or nullptr
+
+  // The most fields a state has.
+  static constexpr std::size_t kMax = 12;
 };
+
+inline StateField field(const char* name, float& x) { return {name, StateField::kF32, StateField::kNumber, &x, 1, nullptr}; }
+inline StateField field(const char* name, double& x) { return {name, StateField::kF64, StateField::kNumber, &x, 1, nullptr}; }
+inline StateField field(const char* name, std::int64_t& x) { return {name, StateField::kI64, StateField::kNumber, &x, 1, nullptr}; }
+inline StateField field(const char* name, bool& x) { return {name, StateField::kBool, StateField::kNumber, &x, 1, nullptr}; }
+inline StateField field(const char* name, std::vector<float>& v, StateField::Shape shape) {
+  return {name, StateField::kF32, shape, v.data(), v.size(), &v};
+}
+inline StateField field(const char* name, std::vector<std::int64_t>& v) {
+  return {name, StateField::kI64, StateField::kPerRow, v.data(), v.size(), &v};
+}
+// Makes array field f hold `length` elements (their values then unspecified until written).
+inline void resize_field(const StateField& f, std::size_t length) {
+  if (f.type == StateField::kF32) static_cast<std::vector<float>*>(f.vector)->resize(length);
+  else static_cast<std::vector<std::int64_t>*>(f.vector)->resize(length);
+}
+// Copies the fields into out and returns their number (for OptimizerState::fields).
+template <std::size_t N>
+std::size_t put_fields(StateField* out, const StateField (&list)[N]) {
+  static_assert(N <= StateField::kMax, "StateField::kMax is too small");
+  for (std::size_t i = 0; i < N; ++i) out[i] = list[i];
+  return N;
+}
 
 // What a call of an optimizer's step function (src/optim) does with one table. kStep: one step
 // (nothing when the table has no gradient). kPrepare: only make sure the state exists when
@@ -36,58 +63,9 @@ class OptimizerState {
   virtual void catch_up(Embedding&, const std::int32_t* /*rows*/, std::size_t /*n*/) {}
   virtual void catch_up_all(Embedding&) {}
 
-  // Checkpoints: every field of the state, counters and the options its steps used included,
-  // in a fixed order. resize_field(i, n) makes array field i hold n elements (to be written).
-  virtual std::size_t field_count() = 0;
-  virtual StateField field(std::size_t i) = 0;
-  virtual void resize_field(std::size_t i, std::size_t length) = 0;
-};
-
-// field_count, field and resize_field over Self::each_field(fn), which calls
-// fn(name, member, shape) for every member that makes up the state.
-template <typename Self, typename Base>
-class ListedFields : public Base {
- public:
-  using Base::Base;
-
-  std::size_t field_count() final {
-    std::size_t n = 0;
-    self().each_field([&](const char*, auto&, StateField::Shape) { ++n; });
-    return n;
-  }
-  StateField field(std::size_t i) final {
-    StateField out{};
-    std::size_t k = 0;
-    self().each_field([&](const char* name, auto& member, StateField::Shape shape) {
-      if (k++ == i) out = describe(name, member, shape);
-    });
-    return out;
-  }
-  void resize_field(std::size_t i, std::size_t length) final {
-    std::size_t k = 0;
-    self().each_field([&](const char*, auto& member, StateField::Shape) {
-      if (k++ == i) resize(member, length);
-    });
-  }
-
- private:
-  Self& self() { return static_cast<Self&>(*this); }
-  static StateField describe(const char* n, float& x, StateField::Shape s) { return {n, StateField::kF32, s, &x, 1}; }
-  static StateField describe(const char* n, double& x, StateField::Shape s) { return {n, StateField::kF64, s, &x, 1}; }
-  static StateField describe(const char* n, std::int64_t& x, StateField::Shape s) { return {n, StateField::kI64, s, &x, 1}; }
-  static StateField describe(const char* n, bool& x, StateField::Shape s) { return {n, StateField::kBool, s, &x, 1}; }
-  static StateField describe(const char* n, std::vector<float>& v, StateField::Shape s) {
-    return {n, StateField::kF32, s, v.data(), v.size()};
-  }
-  static StateField describe(const char* n, std::vector<std::int64_t>& v, StateField::Shape s) {
-    return {n, StateField::kI64, s, v.data(), v.size()};
-  }
-  template <typename T>
-  static void resize(std::vector<T>& v, std::size_t length) {
-    v.resize(length);
-  }
-  template <typename T>
-  static void resize(T&, std::size_t) {}
+  // Checkpoints: writes every field of the state, counters and the options its steps used
+  // included, to out[0 : n) in a fixed order; returns n (at most StateField::kMax).
+  virtual std::size_t fields(StateField* out) = 0;
 };
 
 }  // namespace emb

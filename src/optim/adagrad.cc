@@ -10,21 +10,16 @@
 namespace emb {
 namespace {
 
-class AdagradState final : public ListedFields<AdagradState, LazyState> {
+class AdagradState final : public LazyState {
  public:
   AdagradState(std::uint32_t owner, const Embedding& t, const AdagradOptions& o)
-      : ListedFields(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
+      : LazyState(owner), o_(o), sum_(t.rows() * t.dim(), o.initial_accumulator_value) {}
 
-  template <typename Fn>
-  void each_field(Fn&& fn) {
-    fn("step", step_, StateField::kNumber);
-    fn("lr", o_.lr, StateField::kNumber);
-    fn("lr_decay", o_.lr_decay, StateField::kNumber);
-    fn("weight_decay", o_.weight_decay, StateField::kNumber);
-    fn("initial_accumulator_value", o_.initial_accumulator_value, StateField::kNumber);
-    fn("eps", o_.eps, StateField::kNumber);
-    fn("row_step", row_step_, StateField::kPerRow);
-    fn("sum", sum_, StateField::kPerRowElement);
+  std::size_t fields(StateField* out) override {
+    return put_fields(out, {field("step", step_), field("lr", o_.lr), field("lr_decay", o_.lr_decay),
+                            field("weight_decay", o_.weight_decay),
+                            field("initial_accumulator_value", o_.initial_accumulator_value), field("eps", o_.eps),
+                            field("row_step", row_step_), field("sum", sum_, StateField::kPerRowElement)});
   }
 
   void step(Embedding& t, const AdagradOptions& o) {
@@ -77,13 +72,12 @@ class AdagradState final : public ListedFields<AdagradState, LazyState> {
   std::vector<float> sum_;  // rows x dim accumulators
 };
 
-class RowwiseAdagradState final : public ListedFields<RowwiseAdagradState, OptimizerState> {
+class RowwiseAdagradState final : public OptimizerState {
  public:
-  RowwiseAdagradState(std::uint32_t owner, const Embedding& t) : ListedFields(owner), sum_(t.rows(), 0.0f) {}
+  RowwiseAdagradState(std::uint32_t owner, const Embedding& t) : OptimizerState(owner), sum_(t.rows(), 0.0f) {}
 
-  template <typename Fn>
-  void each_field(Fn&& fn) {
-    fn("sum", sum_, StateField::kPerRow);  // FBGEMM's momentum1
+  std::size_t fields(StateField* out) override {
+    return put_fields(out, {field("sum", sum_, StateField::kPerRow)});  // FBGEMM's momentum1
   }
 
   void step(Embedding& t, const RowwiseAdagradOptions& o) {

@@ -25,22 +25,16 @@ Mat2 power(Mat2 m, std::int64_t k) {
   return result;
 }
 
-class SgdState final : public ListedFields<SgdState, LazyState> {
+class SgdState final : public LazyState {
  public:
-  SgdState(std::uint32_t owner, const SgdOptions& o) : ListedFields(owner), o_(o) {}
+  SgdState(std::uint32_t owner, const SgdOptions& o) : LazyState(owner), o_(o) {}
 
-  template <typename Fn>
-  void each_field(Fn&& fn) {
-    fn("step", step_, StateField::kNumber);
-    fn("buffer_step", buffer_step_, StateField::kNumber);
-    fn("lr", o_.lr, StateField::kNumber);
-    fn("momentum", o_.momentum, StateField::kNumber);
-    fn("dampening", o_.dampening, StateField::kNumber);
-    fn("weight_decay", o_.weight_decay, StateField::kNumber);
-    fn("nesterov", o_.nesterov, StateField::kNumber);
-    fn("maximize", o_.maximize, StateField::kNumber);
-    fn("row_step", row_step_, StateField::kPerRow);
-    fn("momentum_buffer", buffer_, StateField::kPerRowElement);
+  std::size_t fields(StateField* out) override {
+    return put_fields(out, {field("step", step_), field("buffer_step", buffer_step_), field("lr", o_.lr),
+                            field("momentum", o_.momentum), field("dampening", o_.dampening),
+                            field("weight_decay", o_.weight_decay), field("nesterov", o_.nesterov),
+                            field("maximize", o_.maximize), field("row_step", row_step_),
+                            field("momentum_buffer", buffer_, StateField::kPerRowElement)});
   }
 
   void step(Embedding& t, const SgdOptions& o) {

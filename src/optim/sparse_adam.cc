@@ -9,16 +9,14 @@
 namespace emb {
 namespace {
 
-class SparseAdamState final : public ListedFields<SparseAdamState, OptimizerState> {
+class SparseAdamState final : public OptimizerState {
  public:
   SparseAdamState(std::uint32_t owner, const Embedding& t)
-      : ListedFields(owner), exp_avg_(t.rows() * t.dim(), 0.0f), exp_avg_sq_(t.rows() * t.dim(), 0.0f) {}
+      : OptimizerState(owner), exp_avg_(t.rows() * t.dim(), 0.0f), exp_avg_sq_(t.rows() * t.dim(), 0.0f) {}
 
-  template <typename Fn>
-  void each_field(Fn&& fn) {
-    fn("step", step_, StateField::kNumber);
-    fn("exp_avg", exp_avg_, StateField::kPerRowElement);
-    fn("exp_avg_sq", exp_avg_sq_, StateField::kPerRowElement);
+  std::size_t fields(StateField* out) override {
+    return put_fields(out, {field("step", step_), field("exp_avg", exp_avg_, StateField::kPerRowElement),
+                            field("exp_avg_sq", exp_avg_sq_, StateField::kPerRowElement)});
   }
 
   // torch 1.13's sparse_adam, operation for operation, on the gradient's rows.
