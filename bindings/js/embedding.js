@@ -5,8 +5,8 @@ import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
 
 // Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
-// 64 KB, or with threads 256 KB a thread (a piece is split across them).
-const pieceRows = (rt, dim) => Math.max(1, Math.floor((rt.threads > 1 ? 256 * 1024 * rt.threads : 64 * 1024) / (4 * dim)));
+// 64 KB; with threads 1 MB a thread, the least work the core splits (kMinFloatsPerPiece).
+const pieceRows = (rt, dim) => Math.max(1, Math.floor((rt.threads > 1 ? 1024 * 1024 * rt.threads : 64 * 1024) / (4 * dim)));
 
 export class Embedding extends Table {
   static optionNames = TABLE_OPTIONS;

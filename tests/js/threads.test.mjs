@@ -1,6 +1,6 @@
 // init({ threads }): the threads build in Node. Big calls are split into one piece per thread
-// (src/parallel: a piece once a call has at least 32K floats of work per thread; these calls
-// have several times that), and every result must be the same bits as on one thread: forward
+// (src/parallel: a piece once a call has at least 256K floats of work per thread; these calls
+// have at least twice that), and every result must be the same bits as on one thread: forward
 // (copying and zero-copy, narrow and wide rows), backward (padding, scaleGradByFreq,
 // accumulation over calls), bags (sum with weights, mean, max), and the optimizers' steps on
 // top. init() waits until every helper is in its loop, so a helper that did not take its piece
@@ -44,7 +44,7 @@ test('threads: embedding forward, backward and optimizer steps are the same bits
   const workload = async (rec) => {
     for (const dim of [7, 64, 300]) {
       const rows = 30_000;
-      const n = Math.ceil(400_000 / dim);
+      const n = Math.ceil(1_200_000 / dim);
       for (const [Opt, options] of [[SGD, { lr: 0.1, momentum: 0.9, weightDecay: 1e-3 }], [Adagrad, { lr: 0.1 }], [SparseAdam, { lr: 0.01 }]]) {
         const label = `d ${dim}, ${Opt.name}`;
         const emb = new Embedding(rows, dim, { seed: 5, paddingIdx: 0, scaleGradByFreq: Opt === Adagrad });
