@@ -32,6 +32,11 @@ const CASES = [
     const G = randomFloats(65_536 * 64, 3);
     return { run: () => { emb.zeroGrad(); emb.backward(idx, G); }, result: () => emb.grad.values };
   }],
+  ['nearest, 341,479 x 100 (GloVe 6B 100-d\'s shape), cosine, k = 10, one query by row', () => {
+    const emb = new lib.Embedding(341_479, 100, { seed: 1 });
+    let out;
+    return { run: () => { out = emb.nearest(4242, 10); }, result: () => out.scores };
+  }],
   ['bag forward, V = 100k, d = 64, 8192 bags of 8, mean', () => {
     const bag = new lib.EmbeddingBag(100_000, 64, { seed: 1, mode: 'mean' });
     const idx = makeIndices(100_000, 65_536, 'uniform');

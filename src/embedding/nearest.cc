@@ -10,6 +10,7 @@
 
 #include "embedding/embedding.h"
 #include "kernels/active.h"
+#include "parallel/parallel.h"
 
 namespace emb {
 namespace {
@@ -19,6 +20,8 @@ namespace {
 constexpr std::size_t kQueryGroup = 64;
 constexpr std::size_t kBlockScores = 16384;
 constexpr std::size_t kMaxBlockRows = 1024;
+// The most pieces a search is split into (one a thread).
+constexpr std::size_t kMaxPieces = 64;
 
 template <typename T>
 std::unique_ptr<T[]> allocate(std::size_t n) {
@@ -88,6 +91,33 @@ struct TopK {
   }
 };
 
+// Merges the best-first lists of the pieces (keys higher-is-better, rows -1 past the end of a
+// list) into the k best of all, as one heap over every row would keep them: higher keys first,
+// equal keys to the lower row (the pieces' rows are distinct).
+void merge_pieces(const float* keys, const std::int32_t* rows, std::size_t pieces, std::size_t m, std::size_t k,
+                  bool negate, std::int32_t* index, float* score) {
+  for (std::size_t q = 0; q < m; ++q) {
+    std::size_t next[kMaxPieces] = {};
+    for (std::size_t s = 0; s < k; ++s) {
+      std::size_t best = pieces;
+      for (std::size_t p = 0; p < pieces; ++p) {
+        const std::size_t at = (p * m + q) * k + next[p];
+        if (next[p] == k || rows[at] < 0) continue;
+        const std::size_t b = (best * m + q) * k + next[best];
+        if (best == pieces || keys[at] > keys[b] || (keys[at] == keys[b] && rows[at] < rows[b])) best = p;
+      }
+      if (best == pieces) {
+        index[q * k + s] = -1;
+        score[q * k + s] = std::numeric_limits<float>::quiet_NaN();
+        continue;
+      }
+      const std::size_t at = (best * m + q) * k + next[best]++;
+      index[q * k + s] = rows[at];
+      score[q * k + s] = negate ? -keys[at] : keys[at];
+    }
+  }
+}
+
 }  // namespace
 
 bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float* score) {
@@ -95,13 +125,20 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
   if (m == 0 || k == 0) return true;
   const bool cosine = nq.metric == Metric::kCosine, l2 = nq.metric == Metric::kL2;
 
+  // Rows split into one range a thread (src/parallel), each range keeping its own k best per
+  // query, merged at the end; on one thread the heaps are the output itself.
+  const std::size_t pieces = piece_count(rows, kMinFloatsPerPiece / (dim * m + 1) + 1);
   const std::size_t group = std::min(m, kQueryGroup);
   const std::size_t block = std::max<std::size_t>(4, std::min(kMaxBlockRows, kBlockScores / group) & ~std::size_t{3});
-  const std::unique_ptr<float[]> scores = allocate<float>(group * block);
-  const std::unique_ptr<TopK[]> top = allocate<TopK>(group);
+  const std::unique_ptr<float[]> scores = allocate<float>(pieces * group * block);
+  const std::unique_ptr<TopK[]> top = allocate<TopK>(pieces * group);
   const std::unique_ptr<float[]> own_queries = nq.queries ? nullptr : allocate<float>(m * dim);
   const std::unique_ptr<float[]> inverse_query = cosine ? allocate<float>(m) : nullptr;
-  if (!scores || !top || (!nq.queries && !own_queries) || (cosine && !inverse_query)) return false;
+  const std::unique_ptr<float[]> piece_keys = pieces > 1 ? allocate<float>(pieces * m * k) : nullptr;
+  const std::unique_ptr<std::int32_t[]> piece_rows = pieces > 1 ? allocate<std::int32_t>(pieces * m * k) : nullptr;
+  if (!scores || !top || (!nq.queries && !own_queries) || (cosine && !inverse_query) ||
+      (pieces > 1 && (!piece_keys || !piece_rows)))
+    return false;
   const float* inverse_row = cosine && rows > 0 ? src.inverse_norms() : nullptr;
   if (cosine && rows > 0 && inverse_row == nullptr) return false;
 
@@ -116,32 +153,39 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
     return row == nq.padding_row || (nq.self && row == nq.self[q]) ||
            std::binary_search(nq.exclude, nq.exclude + nq.num_exclude, row);
   };
-  // Queries a group at a time, each group in one pass over the rows, a block at a time: score
-  // the block, turn its scores into keys (higher is better), offer them to the heaps.
-  for (std::size_t first = 0; first < m; first += group) {
-    const std::size_t g = std::min(group, m - first);
-    for (std::size_t q = 0; q < g; ++q) top[q] = TopK{score + (first + q) * k, index + (first + q) * k, k, 0};
-    for (std::size_t begin = 0; begin < rows; begin += block) {
-      const std::size_t n = std::min(block, rows - begin);
-      src.score_block(l2, queries + first * dim, g, begin, n, scores.get());
-      for (std::size_t q = 0; q < g; ++q) {
-        float* key = scores.get() + q * n;
-        if (cosine) {
-          const float inverse = inverse_query[first + q];
-          for (std::size_t i = 0; i < n; ++i) key[i] = (key[i] * inverse) * inverse_row[begin + i];
-        } else if (l2) {
-          for (std::size_t i = 0; i < n; ++i) key[i] = -std::sqrt(key[i]);
-        }
-        TopK& heap = top[q];
-        for (std::size_t i = 0; i < n; ++i) {
-          if (heap.full() ? !(key[i] > heap.bar()) : std::isnan(key[i])) continue;
-          const std::int32_t row = static_cast<std::int32_t>(begin + i);
-          if (!excluded(row, first + q)) heap.offer(key[i], row);
+  parallel_for(rows, kMinFloatsPerPiece / (dim * m + 1) + 1, [&](std::size_t piece, std::size_t row_begin, std::size_t row_end) {
+    float* keys = pieces > 1 ? piece_keys.get() + piece * m * k : score;
+    std::int32_t* best_rows = pieces > 1 ? piece_rows.get() + piece * m * k : index;
+    float* block_scores = scores.get() + piece * group * block;
+    TopK* heaps = top.get() + piece * group;
+    // Queries a group at a time, each group in one pass over the rows, a block at a time: score
+    // the block, turn its scores into keys (higher is better), offer them to the heaps.
+    for (std::size_t first = 0; first < m; first += group) {
+      const std::size_t g = std::min(group, m - first);
+      for (std::size_t q = 0; q < g; ++q) heaps[q] = TopK{keys + (first + q) * k, best_rows + (first + q) * k, k, 0};
+      for (std::size_t begin = row_begin; begin < row_end; begin += block) {
+        const std::size_t n = std::min(block, row_end - begin);
+        src.score_block(l2, queries + first * dim, g, begin, n, block_scores);
+        for (std::size_t q = 0; q < g; ++q) {
+          float* key = block_scores + q * n;
+          if (cosine) {
+            const float inverse = inverse_query[first + q];
+            for (std::size_t i = 0; i < n; ++i) key[i] = (key[i] * inverse) * inverse_row[begin + i];
+          } else if (l2) {
+            for (std::size_t i = 0; i < n; ++i) key[i] = -std::sqrt(key[i]);
+          }
+          TopK& heap = heaps[q];
+          for (std::size_t i = 0; i < n; ++i) {
+            if (heap.full() ? !(key[i] > heap.bar()) : std::isnan(key[i])) continue;
+            const std::int32_t row = static_cast<std::int32_t>(begin + i);
+            if (!excluded(row, first + q)) heap.offer(key[i], row);
+          }
         }
       }
+      for (std::size_t q = 0; q < g; ++q) heaps[q].finish(pieces == 1 && l2);
     }
-    for (std::size_t q = 0; q < g; ++q) top[q].finish(l2);
-  }
+  });
+  if (pieces > 1) merge_pieces(piece_keys.get(), piece_rows.get(), pieces, m, k, l2, index, score);
   return true;
 }
 

@@ -30,13 +30,20 @@ void run_pieces(std::size_t pieces, std::size_t n, PieceFn fn, void* ctx);
 inline std::size_t thread_count() { return 1; }
 #endif
 
-// Runs fn(piece, begin, end) over [0, n) split into up to thread_count() contiguous pieces of
-// at least min_piece items each; one call fn(0, 0, n) when that leaves a single piece.
+// How many pieces parallel_for(n, min_piece, ...) makes: up to thread_count(), each of at least
+// min_piece items; 1 when that leaves a single piece (or none).
+inline std::size_t piece_count(std::size_t n, std::size_t min_piece) {
+  std::size_t pieces = thread_count();
+  if (min_piece > 1 && n / min_piece < pieces) pieces = n / min_piece;
+  return pieces > 1 ? pieces : 1;
+}
+
+// Runs fn(piece, begin, end) over [0, n) split into piece_count(n, min_piece) contiguous
+// pieces; one call fn(0, 0, n) when that is a single piece.
 template <typename Fn>
 void parallel_for(std::size_t n, std::size_t min_piece, Fn&& fn) {
 #if defined(EMB_THREADS)
-  std::size_t pieces = thread_count();
-  if (min_piece > 1 && n / min_piece < pieces) pieces = n / min_piece;
+  const std::size_t pieces = piece_count(n, min_piece);
   if (pieces > 1) {
     using F = std::remove_reference_t<Fn>;
     detail::run_pieces(pieces, n, [](void* ctx, std::size_t p, std::size_t b, std::size_t e) { (*static_cast<F*>(ctx))(p, b, e); },

@@ -2,8 +2,8 @@
 // (src/parallel: a piece once a call has at least 256K floats of work per thread; these calls
 // have at least twice that), and every result must be the same bits as on one thread: forward
 // (copying and zero-copy, narrow and wide rows), backward (padding, scaleGradByFreq,
-// accumulation over calls), bags (sum with weights, mean, max), and the optimizers' steps on
-// top. init() waits until every helper is in its loop, so a helper that did not take its piece
+// accumulation over calls), bags (sum with weights, mean, max), the optimizers' steps on top,
+// and nearest-neighbour search (every metric, several queries, exclusions, analogies). init() waits until every helper is in its loop, so a helper that did not take its piece
 // would hang the call rather than pass. Also: the fallback without SIMD, and bad options.
 //
 //   node --test tests/js/
@@ -95,6 +95,27 @@ test('threads: bag forward and backward (sum with weights, mean, max) are the sa
       opt.dispose();
       bag.dispose();
     }
+  };
+  sameRecords(await record(1, workload), await record(2, workload));
+});
+
+test('threads: nearest and analogy over a big table are the same bits as one thread', async () => {
+  const workload = async (rec) => {
+    const rows = 40_000, dim = 64;
+    const emb = new Embedding(rows, dim, { seed: 21, paddingIdx: 7 });
+    const queries = floats(3 * dim, 4);
+    for (const metric of ['cosine', 'dot', 'l2']) {
+      const byRow = emb.nearest(12, 10, { metric, exclude: [3, 99] });
+      rec(`${metric}: by row: indices`, byRow.indices);
+      rec(`${metric}: by row: scores`, byRow.scores);
+      const batch = emb.nearest(queries, 25, { metric });
+      rec(`${metric}: 3 queries: indices`, batch.indices);
+      rec(`${metric}: 3 queries: scores`, batch.scores);
+    }
+    const analogy = emb.analogy(1, 2, 3, 5);
+    rec('analogy: indices', analogy.indices);
+    rec('analogy: scores', analogy.scores);
+    emb.dispose();
   };
   sameRecords(await record(1, workload), await record(2, workload));
 });
