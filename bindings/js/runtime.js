@@ -84,27 +84,30 @@ function threadsUnavailable(simd) {
   return undefined;
 }
 
-// Instantiates the glue with our own loader (Emscripten's would fetch by name, which bundlers
-// cannot see): the platform fetches and compiles the module while the glue sets itself up, then
-// the glue hands over its imports.
-async function loadRuntime(simd, source) {
-  const compiled = platform.compile(source);
+// Instantiates a build's glue with our own loader (Emscripten's would fetch by name, which
+// bundlers cannot see): the platform fetches and compiles the module while the glue sets itself
+// up, then the glue hands over its imports. Resolves to the Emscripten module.
+async function startGlue(glue, compiled) {
   let fail;
   const failed = new Promise((_, reject) => { fail = reject; });
-  const ready = createModule({
+  const ready = glue({
     instantiateWasm(imports, receive) {
       compiled.then((module) => WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module))).catch(fail);
       return {};
     },
   });
-  const m = await Promise.race([ready, failed]);
-  return newRuntime(m, simd, 1);
+  return Promise.race([ready, failed]);
+}
+
+async function loadRuntime(simd, source) {
+  return newRuntime(await startGlue(createModule, platform.compile(source)), simd, 1);
 }
 
 // The threads build lives in a module of its own (dist/threads.js), loaded only when asked for.
 async function loadThreadsRuntime(source, threads) {
   const { loadThreads, defaultThreadsWasm } = await import('./threads.js');
-  const m = await loadThreads({ compiled: platform.compile(source ?? defaultThreadsWasm()), threads, startWorker: platform.startWorker });
+  const compiled = platform.compile(source ?? defaultThreadsWasm());
+  const m = await loadThreads({ start: (glue) => startGlue(glue, compiled), compiled, threads, startWorker: platform.startWorker });
   return newRuntime(m, true, threads);
 }
 

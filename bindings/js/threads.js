@@ -17,20 +17,13 @@ const WORKER_URL = () => new URL('./threads-worker.js', import.meta.url);
 
 /**
  * Instantiates the threads build and starts threads - 1 helpers.
- * @param {{ compiled: Promise<WebAssembly.Module>, threads: number, startWorker: Function }} how
- *   startWorker(url) -> a Worker (web) or a worker_threads Worker
+ * @param {{ start: Function, compiled: Promise<WebAssembly.Module>, threads: number, startWorker: Function }} how
+ *   start(glue) instantiates a glue on the compiled module (runtime.js); startWorker(url) -> a
+ *   Worker (web) or a worker_threads Worker
  * @returns {Promise<object>} the Emscripten module
  */
-export async function loadThreads({ compiled, threads, startWorker }) {
-  let fail;
-  const failed = new Promise((_, reject) => { fail = reject; });
-  const ready = createModule({
-    instantiateWasm(imports, receive) {
-      compiled.then((module) => WebAssembly.instantiate(module, imports).then((instance) => receive(instance, module))).catch(fail);
-      return {};
-    },
-  });
-  const m = await Promise.race([ready, failed]);
+export async function loadThreads({ start, compiled, threads, startWorker }) {
+  const m = await start(createModule);
   // The raw exports have minified names: the helpers need two of them, found here by identity
   // once Emscripten's lazy wrappers have made way for them (each called once, harmlessly).
   m.stackRestore(m.stackSave());
