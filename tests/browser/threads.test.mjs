@@ -5,48 +5,33 @@
 // Run: node --test tests/browser/   (after `npm run build`, which makes dist/)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { serve } from '../../scripts/serve.mjs';
+import { hasChromium, SKIP, openPage, start } from './browser.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SKIP = `${CHROMIUM} not found (apt-get install -y chromium)`;
-
-let browser;
-const servers = {};
+const PAGE = '../tests/browser/threads.html'; // relative to the demo's URL, /web/
+let env; // the isolated server (as the demo is served) and the browser
+let plain; // the same files served without COOP/COEP
 
 before(async () => {
   if (!hasChromium) return;
-  const { chromium } = await import('playwright-core');
-  servers.isolated = await serve({ port: 0, quiet: true });
-  servers.plain = await serve({ port: 0, quiet: true, isolated: false });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
+  env = await start();
+  plain = await serve({ port: 0, quiet: true, isolated: false });
 });
 
 after(async () => {
-  await browser?.close();
-  for (const s of Object.values(servers)) await s.close();
+  await env?.close();
+  await plain?.close();
 });
 
-async function openThreadsPage(server) {
-  const page = await browser.newPage();
-  const problems = [];
-  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('console', (msg) => { if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`); });
-  await page.goto(new URL('/tests/browser/threads.html', server.url).href);
-  await page.waitForFunction(() => window.result !== undefined, null, { timeout: 60_000 });
+async function threadsPage(url) {
+  const { page, problems, close } = await openPage({ ...env, url }, PAGE);
   const result = await page.evaluate(() => window.result);
-  await page.close();
+  await close();
   return { result, problems };
 }
 
 test('threads in Chromium: 2 threads on a cross-origin isolated page, the same bits as 1', { skip: !hasChromium && SKIP }, async () => {
-  const { result, problems } = await openThreadsPage(servers.isolated);
+  const { result, problems } = await threadsPage(env.url);
   assert.equal(result.error, undefined, result.error);
   assert.equal(result.crossOriginIsolated, true);
   assert.equal(result.info.threads, 2);
@@ -57,7 +42,7 @@ test('threads in Chromium: 2 threads on a cross-origin isolated page, the same b
 });
 
 test('threads in Chromium: without isolation init() falls back to 1 thread and says why', { skip: !hasChromium && SKIP }, async () => {
-  const { result, problems } = await openThreadsPage(servers.plain);
+  const { result, problems } = await threadsPage(plain.url);
   assert.equal(result.error, undefined, result.error);
   assert.equal(result.crossOriginIsolated, false);
   assert.equal(result.info.threads, 1);
