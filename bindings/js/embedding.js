@@ -5,7 +5,7 @@ import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
 
 // Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
-// 64 KB; with threads 1 MB a thread, the least work the core splits (kMinFloatsPerPiece).
+// 64 KB; with threads 1 MB a thread, the least work the core splits (kPieceWork, src/parallel).
 const pieceRows = (rt, dim) => Math.max(1, Math.floor((rt.threads > 1 ? 1024 * 1024 * rt.threads : 64 * 1024) / (4 * dim)));
 
 export class Embedding extends Table {

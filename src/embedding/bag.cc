@@ -20,11 +20,9 @@ void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int
     offsets_of_piece_.resize(thread_count());
     for (std::vector<std::int32_t>& piece : offsets_of_piece_) piece.resize(num_bags + 1);
   }
-  const std::size_t floats = (n + num_bags) * dim_;
-  const std::size_t min_bags = floats > kMinFloatsPerPiece ? num_bags / (floats / kMinFloatsPerPiece) + 1 : num_bags + 1;
   // One range of bags a thread; a range that does not start at position 0 gets its offsets
   // rebased (the kernels take bags from position 0), and max's winners back as whole-call positions.
-  parallel_for(num_bags, min_bags, [&](std::size_t piece, std::size_t b0, std::size_t b1) {
+  parallel_for(num_bags, (std::uint64_t{n} + num_bags) * dim_, [&](std::size_t piece, std::size_t b0, std::size_t b1) {
     const std::int32_t first = offsets[b0];
     const std::int32_t* piece_offsets = offsets + b0;
     if (b0 != 0) {  // (never on one thread: b0 is then the constant 0, and this goes away)
@@ -41,8 +39,8 @@ void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int
         for (std::size_t e = 0; e < (b1 - b0) * dim_; ++e)
           if (piece_arg[e] >= 0) piece_arg[e] += first;
     } else {
-      kernels::bag_sum_f32(weight_, rows_, dim_, idx + first, count, piece_offsets, b1 - b0, psw ? psw + first : nullptr,
-                           padding_idx, mode == BagMode::kMean, out + b0 * dim_);
+      kernels::bag_sum_f32(weight_, rows_, dim_, idx + first, count, piece_offsets, b1 - b0,
+                           psw ? psw + first : nullptr, padding_idx, mode == BagMode::kMean, out + b0 * dim_);
     }
   });
 }
@@ -61,12 +59,14 @@ std::int64_t Embedding::bag_backward(const std::int32_t* idx, std::size_t n, con
     bag_out_.resize(num_bags * dim_);
     bag_arg_.resize(num_bags * dim_);
     pool_bags(idx, n, offsets, num_bags, mode, nullptr, bag_out_.data(), bag_arg_.data());
-    split_by_slot(targets_.data(), n, num_bags * dim_, [&](const std::int32_t* slots, std::size_t, std::size_t) {
-      for (std::size_t e = 0; e < num_bags * dim_; ++e) {
-        const std::int32_t j = bag_arg_[e];
-        if (j >= 0 && slots[j] != kSkipRow) call_values_[static_cast<std::size_t>(slots[j]) * dim_ + e % dim_] += grad_out[e];
-      }
-    });
+    split_by_slot(targets_.data(), n, std::uint64_t{num_bags} * dim_,
+                  [&](const std::int32_t* slots, std::size_t, std::size_t) {
+                    for (std::size_t e = 0; e < num_bags * dim_; ++e) {
+                      const std::int32_t j = bag_arg_[e];
+                      if (j >= 0 && slots[j] != kSkipRow)
+                        call_values_[static_cast<std::size_t>(slots[j]) * dim_ + e % dim_] += grad_out[e];
+                    }
+                  });
   } else {
     // factor_j = psw_j / count(row j) / (kept entries of j's bag), each part when it applies.
     const bool mean = mode == BagMode::kMean;
@@ -86,15 +86,15 @@ std::int64_t Embedding::bag_backward(const std::int32_t* idx, std::size_t n, con
       }
       factor = factor_.data();
     }
-    split_by_slot(targets_.data(), n, n * dim_, [&](const std::int32_t* slots, std::size_t, std::size_t) {
-      kernels::bag_sum_backward_f32(grad_out, dim_, offsets, num_bags, slots, n, factor, call_values_.data(),
-                                    call_rows_.size());
-    });
+    split_by_slot(targets_.data(), n, std::uint64_t{n} * dim_,
+                  [&](const std::int32_t* slots, std::size_t, std::size_t) {
+                    kernels::bag_sum_backward_f32(grad_out, dim_, offsets, num_bags, slots, n, factor,
+                                                  call_values_.data(), call_rows_.size());
+                  });
   }
 
   if (psw_grad) {
-    const std::size_t min_bags = n * dim_ > kMinFloatsPerPiece ? num_bags / (n * dim_ / kMinFloatsPerPiece) + 1 : num_bags + 1;
-    parallel_for(num_bags, min_bags, [&](std::size_t, std::size_t b0, std::size_t b1) {
+    parallel_for(num_bags, std::uint64_t{n} * dim_, [&](std::size_t, std::size_t b0, std::size_t b1) {
       for (std::size_t b = b0; b < b1; ++b) {
         const float* g = grad_out + b * dim_;
         for (std::int32_t j = offsets[b]; j < offsets[b + 1]; ++j) {

@@ -106,7 +106,7 @@ std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* o
 }
 
 void Embedding::gather(const std::int32_t* idx, std::size_t n, float* out) const {
-  parallel_for(n, kMinFloatsPerPiece / (dim_ + 1) + 1, [&](std::size_t, std::size_t begin, std::size_t end) {
+  parallel_for(n, std::uint64_t{n} * dim_, [&](std::size_t, std::size_t begin, std::size_t end) {
     kernels::gather_f32(weight_, rows_, dim_, idx + begin, end - begin, out + begin * dim_);
   });
 }
@@ -122,7 +122,7 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   call_rows_.clear();
   counts_.clear();
   targets_.resize(n);
-  RowToucher ahead(slot_of_row.data(), sizeof(std::int32_t), idx, n);  // a V-sized map: misses at 1M rows
+  RowToucher ahead(slot_of_row.data(), sizeof(std::int32_t), rows_, idx, n);  // a V-sized map: misses at 1M rows
   for (std::size_t i = 0; i < n; ++i) {
     ahead.before(i);
     const std::int32_t r = idx[i];
@@ -193,7 +193,7 @@ void Embedding::backward_piece(std::size_t start, std::size_t count, const float
   // computes it before adding it to .grad.
   const std::int32_t* slots = targets_.data() + start;
   const float* scale = scale_grad_by_freq ? factor_.data() + start : nullptr;
-  split_by_slot(slots, count, count * dim_, [&](const std::int32_t* mine, std::size_t lo, std::size_t) {
+  split_by_slot(slots, count, std::uint64_t{count} * dim_, [&](const std::int32_t* mine, std::size_t lo, std::size_t) {
     kernels::scatter_sum_f32(grad_out, count, dim_, mine, scale, call_values_.data(), call_rows_.size(),
                              lo > slots_summed_ ? lo : slots_summed_);
   });

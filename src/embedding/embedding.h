@@ -47,9 +47,6 @@ enum class BagMode : int { kSum = 0, kMean = 1, kMax = 2 };
 // out-of-range index, nothing changed).
 inline constexpr std::int64_t kOk = -1;
 inline constexpr std::int64_t kBadOffsetsStatus = -2;
-// The least work (in floats read or written) worth a piece of its own on another thread:
-// waking a helper costs ~100 us on a busy VM (measured), a piece of 1 MB of rows some 300 us.
-inline constexpr std::size_t kMinFloatsPerPiece = 256 * 1024;
 
 class Embedding {
  public:
@@ -173,14 +170,14 @@ class Embedding {
   // copy of it with the entries outside [lo, hi) set to kSkipRow. Each slot's sum then runs on
   // one thread, in order: the same bits as one thread. floats: the work of the whole call.
   template <typename Fn>
-  void split_by_slot(const std::int32_t* slots, std::size_t count, std::size_t floats, Fn fn);
+  void split_by_slot(const std::int32_t* slots, std::size_t count, std::uint64_t floats, Fn fn);
   std::vector<std::vector<std::int32_t>> slots_of_piece_;  // split_by_slot's copies, one a thread
   bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
   std::size_t slots_summed_ = 0;  // backward pieces: the slots their sums have reached
   // The bag kernels over bags [0, num_bags), one range of bags a thread (src/parallel). arg:
   // max's winning positions (mode kMax only).
-  void pool_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets, std::size_t num_bags, BagMode mode,
-                 const float* psw, float* out, std::int32_t* arg);
+  void pool_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets, std::size_t num_bags,
+                 BagMode mode, const float* psw, float* out, std::int32_t* arg);
   std::vector<std::vector<std::int32_t>> offsets_of_piece_;  // pool_bags' rebased offsets, one a thread
   // Renormalises each distinct row of idx[0 : n) once, if max_norm is set.
   void renorm_looked_up(const std::int32_t* idx, std::size_t n);
@@ -199,14 +196,13 @@ class Embedding {
 };
 
 template <typename Fn>
-void Embedding::split_by_slot(const std::int32_t* slots, std::size_t count, std::size_t floats, Fn fn) {
+void Embedding::split_by_slot(const std::int32_t* slots, std::size_t count, std::uint64_t floats, Fn fn) {
   const std::size_t k = call_rows_.size();
   if (thread_count() > 1) {  // the copies are made here: a helper thread must not allocate
     slots_of_piece_.resize(thread_count());
     for (std::vector<std::int32_t>& piece : slots_of_piece_) piece.resize(count);
   }
-  const std::size_t min_slots = floats > kMinFloatsPerPiece ? k / (floats / kMinFloatsPerPiece) + 1 : k + 1;
-  parallel_for(k, min_slots, [&](std::size_t piece, std::size_t lo, std::size_t hi) {
+  parallel_for(k, floats, [&](std::size_t piece, std::size_t lo, std::size_t hi) {
     if (lo == 0 && hi == k) return fn(slots, lo, hi);
     std::int32_t* mine = slots_of_piece_[piece].data();
     for (std::size_t i = 0; i < count; ++i) {

@@ -127,7 +127,7 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
 
   // Rows split into one range a thread (src/parallel), each range keeping its own k best per
   // query, merged at the end; on one thread the heaps are the output itself.
-  const std::size_t pieces = piece_count(rows, kMinFloatsPerPiece / (dim * m + 1) + 1);
+  const std::size_t pieces = piece_count(rows, std::uint64_t{rows} * dim * m);
   const std::size_t group = std::min(m, kQueryGroup);
   const std::size_t block = std::max<std::size_t>(4, std::min(kMaxBlockRows, kBlockScores / group) & ~std::size_t{3});
   const std::unique_ptr<float[]> scores = allocate<float>(pieces * group * block);
@@ -153,7 +153,7 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
     return row == nq.padding_row || (nq.self && row == nq.self[q]) ||
            std::binary_search(nq.exclude, nq.exclude + nq.num_exclude, row);
   };
-  parallel_for(rows, kMinFloatsPerPiece / (dim * m + 1) + 1, [&](std::size_t piece, std::size_t row_begin, std::size_t row_end) {
+  parallel_for(rows, std::uint64_t{rows} * dim * m, [&](std::size_t piece, std::size_t row_begin, std::size_t row_end) {
     float* keys = pieces > 1 ? piece_keys.get() + piece * m * k : score;
     std::int32_t* best_rows = pieces > 1 ? piece_rows.get() + piece * m * k : index;
     float* block_scores = scores.get() + piece * group * block;

@@ -23,10 +23,18 @@ struct StateField {
   static constexpr std::size_t kMax = 12;
 };
 
-inline StateField field(const char* name, float& x) { return {name, StateField::kF32, StateField::kNumber, &x, 1, nullptr}; }
-inline StateField field(const char* name, double& x) { return {name, StateField::kF64, StateField::kNumber, &x, 1, nullptr}; }
-inline StateField field(const char* name, std::int64_t& x) { return {name, StateField::kI64, StateField::kNumber, &x, 1, nullptr}; }
-inline StateField field(const char* name, bool& x) { return {name, StateField::kBool, StateField::kNumber, &x, 1, nullptr}; }
+inline StateField field(const char* name, float& x) {
+  return {name, StateField::kF32, StateField::kNumber, &x, 1, nullptr};
+}
+inline StateField field(const char* name, double& x) {
+  return {name, StateField::kF64, StateField::kNumber, &x, 1, nullptr};
+}
+inline StateField field(const char* name, std::int64_t& x) {
+  return {name, StateField::kI64, StateField::kNumber, &x, 1, nullptr};
+}
+inline StateField field(const char* name, bool& x) {
+  return {name, StateField::kBool, StateField::kNumber, &x, 1, nullptr};
+}
 inline StateField field(const char* name, std::vector<float>& v, StateField::Shape shape) {
   return {name, StateField::kF32, shape, v.data(), v.size(), &v};
 }

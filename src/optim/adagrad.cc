@@ -31,8 +31,8 @@ class AdagradState final : public LazyState {
     ++step_;
     const SparseGrad& g = t.grad();
     // The rows each step reads, a block ahead (kernels/touch.h).
-    RowToucher weight_ahead(t.weight(), t.dim() * sizeof(float), g.rows.data(), g.rows.size());
-    RowToucher sum_ahead(sum_.data(), t.dim() * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher weight_ahead(t.weight(), t.dim() * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
+    RowToucher sum_ahead(sum_.data(), t.dim() * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
       weight_ahead.before(k);
       sum_ahead.before(k);
@@ -83,8 +83,8 @@ class RowwiseAdagradState final : public OptimizerState {
   void step(Embedding& t, const RowwiseAdagradOptions& o) {
     const SparseGrad& g = t.grad();
     const std::size_t dim = t.dim();
-    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
-    RowToucher sum_ahead(sum_.data(), sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
+    RowToucher sum_ahead(sum_.data(), sizeof(float), t.rows(), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
       weight_ahead.before(k);
       sum_ahead.before(k);

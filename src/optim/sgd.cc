@@ -58,8 +58,9 @@ class SgdState final : public LazyState {
       return;
     }
     // The rows each step reads, a block ahead (kernels/touch.h).
-    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
-    RowToucher buffer_ahead(buffer_.data(), buffer_.empty() ? 0 : dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), rows, g.rows.data(), g.rows.size());
+    RowToucher buffer_ahead(buffer_.data(), buffer_.empty() ? 0 : dim * sizeof(float), rows, g.rows.data(),
+                            g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
       weight_ahead.before(k);
       buffer_ahead.before(k);

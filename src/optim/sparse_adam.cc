@@ -30,9 +30,9 @@ class SparseAdamState final : public OptimizerState {
     const SparseGrad& g = t.grad();
     const std::size_t dim = t.dim();
     // The rows each step reads, a block ahead (kernels/touch.h).
-    RowToucher weight_ahead(t.weight(), dim * sizeof(float), g.rows.data(), g.rows.size());
-    RowToucher m_ahead(exp_avg_.data(), dim * sizeof(float), g.rows.data(), g.rows.size());
-    RowToucher v_ahead(exp_avg_sq_.data(), dim * sizeof(float), g.rows.data(), g.rows.size());
+    RowToucher weight_ahead(t.weight(), dim * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
+    RowToucher m_ahead(exp_avg_.data(), dim * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
+    RowToucher v_ahead(exp_avg_sq_.data(), dim * sizeof(float), t.rows(), g.rows.data(), g.rows.size());
     for (std::size_t k = 0; k < g.rows.size(); ++k) {
       weight_ahead.before(k);
       m_ahead.before(k);

@@ -9,7 +9,7 @@ std::size_t bag_sum_f32(const float* table, std::size_t rows, std::size_t dim, c
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
-  RowToucher ahead(table, dim * sizeof(float), idx, n);  // the rows, a block ahead (kernels/touch.h)
+  RowToucher ahead(table, dim * sizeof(float), rows, idx, n);  // the rows, a block ahead (kernels/touch.h)
   for (std::size_t b = 0; b < num_bags; ++b) {
     float* o = out + b * dim;
     for (std::size_t c = 0; c < dim; ++c) o[c] = 0.0f;
@@ -47,7 +47,7 @@ std::size_t bag_max_f32(const float* table, std::size_t rows, std::size_t dim, c
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows);
   if (bad != n) return bad;
   const std::size_t vec_end = dim & ~std::size_t{3};
-  RowToucher ahead(table, dim * sizeof(float), idx, n);  // the rows, a block ahead (kernels/touch.h)
+  RowToucher ahead(table, dim * sizeof(float), rows, idx, n);  // the rows, a block ahead (kernels/touch.h)
   for (std::size_t b = 0; b < num_bags; ++b) {
     float* o = out + b * dim;
     std::int32_t* a = arg + b * dim;

@@ -28,12 +28,17 @@ std::size_t gather_f32(const float* table, std::size_t rows, std::size_t dim,
   if (bad != n) return bad;
   // Rows are touched a block ahead (kernels/touch.h). Wide rows: memory.copy (bulk memory)
   // beats a v128 loop from about 128 floats on.
-  RowToucher ahead(table, dim * sizeof(float), idx, n);
+  RowToucher ahead(table, dim * sizeof(float), rows, idx, n);
+  if (dim >= 128) {
+    for (std::size_t i = 0; i < n; ++i) {
+      ahead.before(i);
+      std::memcpy(out + i * dim, table + static_cast<std::size_t>(idx[i]) * dim, dim * sizeof(float));
+    }
+    return n;
+  }
   for (std::size_t i = 0; i < n; ++i) {
     ahead.before(i);
-    const float* row = table + static_cast<std::size_t>(idx[i]) * dim;
-    if (dim >= 128) std::memcpy(out + i * dim, row, dim * sizeof(float));
-    else copy_row(row, out + i * dim, dim);
+    copy_row(table + static_cast<std::size_t>(idx[i]) * dim, out + i * dim, dim);
   }
   return n;
 }

@@ -25,7 +25,7 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
                             float alpha, const float* scale, float* dst, std::size_t dst_rows) {
   const std::size_t bad = first_bad_target(rows, n, dst_rows);
   if (bad != n) return bad;
-  RowToucher ahead(dst, dim * sizeof(float), rows, n);  // destination rows, a block ahead (kernels/touch.h)
+  RowToucher ahead(dst, dim * sizeof(float), dst_rows, rows, n);  // destination rows, a block ahead (kernels/touch.h)
   for (std::size_t i = 0; i < n; ++i) {
     if (rows[i] == kSkipRow) continue;
     ahead.before(i);
@@ -52,7 +52,8 @@ std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, co
     ++next;  // the slot's first entry: 0 + f * src, the reference's first addition
     const v128_t f = wasm_f32x4_splat(factor);
     std::size_t j = 0;
-    for (; j + 4 <= dim; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(zero, wasm_f32x4_mul(f, wasm_v128_load(in + j))));
+    for (; j + 4 <= dim; j += 4)
+      wasm_v128_store(out + j, wasm_f32x4_add(zero, wasm_f32x4_mul(f, wasm_v128_load(in + j))));
     for (; j < dim; ++j) out[j] = 0.0f + factor * in[j];
   }
   return n;
