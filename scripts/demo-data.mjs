@@ -73,10 +73,6 @@ async function make(file, produce) {
 
 async function gloveTable(log) {
   const lib = await import('../dist/node.js'); // the built package: `npm start` / `npm test` build first
-  if (typeof lib.loadWordVectors !== 'function') { // INTERIM, until issue 8 is on main
-    log('skipping the GloVe table: this build has no loadWordVectors yet');
-    return undefined;
-  }
   await lib.init();
   const { vocab, embedding } = await lib.loadWordVectors(createReadStream(await gloveText()), { format: 'glove' });
   const table = typeof embedding.quantize === 'function' ? embedding.quantize('int8') : embedding; // INTERIM, until issue 9
