@@ -4,6 +4,9 @@
 #include "kernels/bag/bag.h"
 #include "kernels/gather/gather.h"
 #include "kernels/nearest/nearest.h"
+#include "kernels/packed_dot/packed_dot.h"
+#include "kernels/packed_lookup/packed_lookup.h"
+#include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
 
 namespace emb {

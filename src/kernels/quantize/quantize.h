@@ -1,0 +1,58 @@
+// Quantize float32 rows into a compressed storage (kernels/packed_rows.h), byte for byte what
+// PyTorch 1.13 writes: .half() for kFloat16, torch.ops.quantized.embedding_bag_byte_prepack for
+// kInt8 and embedding_bag_4bit_prepack for kInt4 (any dim; PyTorch's 4-bit one takes even dims).
+// The exact steps (semantics.md §8.1, §8.2), with min/max the first smallest/largest element:
+//   kInt8  range = max - min; scale = range / 255; inv = 255 / (range + 1e-8f);
+//          q = rint((x - min) * inv); stored: q..., scale, bias = min (fp32)
+//   kInt4  min16 = f16(min); range = max - float(min16); scale16 = f16(range == 0 ? 1 : range / 15);
+//          scale = float(scale16), inv = 1 / scale, both 1 (and scale16 = f16(1)) if scale is 0
+//          or inv infinite; q = clamp(rint((x - float(min16)) * inv), 0, 15); stored: nibbles,
+//          scale16, bias = min16 (fp16)
+// rint rounds half to even; every operation rounds to float32.
+#pragma once
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "kernels/packed_rows.h"
+
+namespace emb {
+namespace ref {
+// Writes row r of x (x[r*dim : (r+1)*dim)) to out[r*B : (r+1)*B), B = row_bytes(storage, dim),
+// for r in [0, rows), in order. Returns rows, or the first row that cannot be represented (the
+// rows before it are written, it and the rest are not): one holding a NaN or an infinity, or
+//   kFloat16  a value that rounds past ±65504 (to an infinity);
+//   kInt8     whose max - min overflows float32;
+//   kInt4     whose min or scale rounds past float16's range (±65504).
+std::size_t quantize_rows(Storage storage, const float* x, std::size_t rows, std::size_t dim, std::uint8_t* out);
+}  // namespace ref
+namespace simd128 {
+// Same contract as ref::quantize_rows, byte for byte.
+std::size_t quantize_rows(Storage storage, const float* x, std::size_t rows, std::size_t dim, std::uint8_t* out);
+}  // namespace simd128
+
+// The int4 row parameters from the row's min and max (the steps above): false when they fall
+// outside float16. Shared by both implementations: it runs once a row.
+struct Int4Params {
+  std::uint16_t scale16, min16;
+  float scale, inv, min;
+};
+inline bool int4_params(float lo, float hi, Int4Params& p) {
+  p.min16 = f16_from_f32(lo);
+  if (!f16_is_finite(p.min16)) return false;
+  p.min = f32_from_f16(p.min16);
+  const float range = hi - p.min;
+  p.scale16 = f16_from_f32(range == 0.0f ? 1.0f : range / 15.0f);
+  if (!f16_is_finite(p.scale16)) return false;
+  p.scale = f32_from_f16(p.scale16);
+  p.inv = p.scale == 0.0f ? 0.0f : 1.0f / p.scale;
+  if (p.scale == 0.0f || std::isinf(p.inv)) {
+    p.scale16 = f16_from_f32(1.0f);
+    p.scale = p.inv = 1.0f;
+  }
+  return true;
+}
+
+inline void store_f32(std::uint8_t* p, float f) { std::memcpy(p, &f, sizeof f); }
+inline void store_u16(std::uint8_t* p, std::uint16_t h) { std::memcpy(p, &h, sizeof h); }
+}  // namespace emb
