@@ -1,7 +1,7 @@
 // EmbeddingBag: torch.nn.EmbeddingBag's pooled lookups (sum, mean, max) and their gradient.
 import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
-import { Table, TABLE_OPTIONS, kCore, kPretrained } from './table.js';
+import { Table, TABLE_OPTIONS, kCore, kPretrained, kTrainable } from './table.js';
 
 const BAG_MODES = { sum: 0, mean: 1, max: 2 };
 const BAG_OPTIONS = ['mode', 'includeLastOffset', ...TABLE_OPTIONS];
@@ -123,7 +123,7 @@ export class EmbeddingBag extends Table {
    */
   backward(indices, offsets, gradOutput, perSampleWeights) {
     const { rt, handle } = this[kCore];
-    if (!this.requiresGrad) throw new Error('backward: this EmbeddingBag is frozen (requiresGrad is false)');
+    this[kTrainable]('backward');
     const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
     const size = numBags * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');

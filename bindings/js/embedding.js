@@ -2,7 +2,7 @@
 import { describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
-import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
+import { Table, TABLE_OPTIONS, kCopyRows, kCore, kTrainable } from './table.js';
 
 const GATHER_PIECE_BYTES = 64 * 1024; // forward's copy-out piece: stays in L2 between gather and copy
 
@@ -70,7 +70,7 @@ export class Embedding extends Table {
    */
   backward(indices, gradOutput) {
     const { rt, handle } = this[kCore];
-    if (!this.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    this[kTrainable]('backward');
     const idx = readIndices(indices, this.numEmbeddings);
     const size = idx.n * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');

@@ -20,7 +20,9 @@ inline float f32_from_bits(std::uint32_t u) {
 
 // Rounds to the nearest float16, ties to even. Overflow (|f| >= 65520) gives ±inf, values under
 // half the smallest subnormal give ±0, and every NaN gives 0x7e00 with f's sign (as torch).
-inline std::uint16_t f16_from_f32(float f) {
+// Out of line: it runs once a row (int4's scale and bias) or in tails, and each inlined copy
+// cost the module 200 bytes.
+__attribute__((noinline)) inline std::uint16_t f16_from_f32(float f) {
   const std::uint32_t bits = f32_bits(f);
   const std::uint32_t sign = (bits >> 16) & 0x8000u;
   const std::uint32_t abs = bits & 0x7fffffffu;

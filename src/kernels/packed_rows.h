@@ -65,24 +65,25 @@ struct Int4Row {
 
 struct Float16Row {
   static constexpr Storage kStorage = Storage::kFloat16;
-  static constexpr float scale = 1.0f, bias = 0.0f;  // no parameters: the codes are the values
   const std::uint8_t* h;
   Float16Row(const std::uint8_t* row, std::size_t) : h(row) {}
   float at(std::size_t j) const { return f32_from_f16(load_u16(h + 2 * j)); }
-  float code(std::size_t j) const { return at(j); }
+  float code(std::size_t j) const { return at(j); }  // no parameters: the codes are the values
 };
 
-// Calls fn(RowType{}) with the row reader of `storage` (a default-constructed tag: only its type
-// matters), so one template serves the three storages.
+template <typename R>
+struct RowTag {
+  using Row = R;
+};
+
+// Calls fn(RowTag<Reader>{}) with the row reader of `storage` (only the tag's type matters), so
+// one template serves the three storages.
 template <typename Fn>
 decltype(auto) with_row_type(Storage storage, Fn&& fn) {
-  struct Tag8 { using Row = Int8Row; };
-  struct Tag4 { using Row = Int4Row; };
-  struct Tag16 { using Row = Float16Row; };
   switch (storage) {
-    case Storage::kInt8: return fn(Tag8{});
-    case Storage::kInt4: return fn(Tag4{});
-    default: return fn(Tag16{});
+    case Storage::kInt8: return fn(RowTag<Int8Row>{});
+    case Storage::kInt4: return fn(RowTag<Int4Row>{});
+    default: return fn(RowTag<Float16Row>{});
   }
 }
 

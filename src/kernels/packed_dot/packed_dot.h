@@ -1,12 +1,13 @@
-// Dot products of one float32 query with every row of a compressed table (kernels/packed_rows.h):
+// Dot products of float32 queries with the rows of a compressed table (kernels/packed_rows.h):
 // the scoring step of nearest-neighbour search. For int8/int4 the row's scale and bias come out
 // of the sum, so the inner loop multiplies the query by the raw codes:
-//   kInt8, kInt4  scores[r] = scale_r * D_r + bias_r * S
-//   kFloat16      scores[r] = D_r  (the codes are the widened values)
-// with D_r = Σ_j query[j] * code_r(j) and S = Σ_j query[j]: the dot product with the dequantised
-// row, up to float32 rounding. The sums run in a fixed order, so both implementations agree bit
-// for bit: D = ((L0 + L1) + (L2 + L3)) + T, where lane Lk adds, in order, the terms of j < dim & ~3
-// with j % 4 == k and T adds the remaining terms in order; S adds j = 0, 1, ... in order.
+//   kInt8, kInt4  score = scale * D + bias * S
+//   kFloat16      score = D  (the codes are the widened values)
+// with D = Σ_j query[j] * code(j) and S = Σ_j query[j]: the dot product with the dequantised
+// row, up to float32 rounding. The sums run in the order of kernels/nearest (four partial sums
+// s[0..3], term j < dim - dim % 4 into s[j % 4] in increasing j; then (s[0] + s[2]) + (s[1] +
+// s[3]); then the last dim % 4 terms in order), so both implementations agree bit for bit, and
+// a float16 row scores exactly as its float32 widening; S adds j = 0, 1, ... in order.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -15,14 +16,15 @@
 
 namespace emb {
 namespace ref {
-// Writes scores[0 : rows). Reads table[0 : rows * row_bytes(storage, dim)) and query[0 : dim).
-void dot_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim, const float* query,
-                float* scores);
+// out[q*n + i] = the score of row i against query q (queries[q*dim : (q+1)*dim)), for q in
+// [0, m), i in [0, n). Reads table[0 : n * row_bytes(storage, dim)) and queries[0 : m*dim).
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* queries,
+                std::size_t m, float* out);
 }  // namespace ref
 namespace simd128 {
 // Same contract as ref::dot_packed, bit for bit.
-void dot_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim, const float* query,
-                float* scores);
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* queries,
+                std::size_t m, float* out);
 }  // namespace simd128
 
 // S above.
@@ -32,8 +34,16 @@ inline float query_sum(const float* query, std::size_t dim) {
   return s;
 }
 
-// The score from D for a row of `storage` whose scale and bias are given (ignored for float16).
-inline float packed_score(Storage storage, float d, float scale, float bias, float sum) {
-  return storage == Storage::kFloat16 ? d : scale * d + bias * sum;
+// The score of `row` from its D and the query's S.
+inline float packed_score(Storage storage, const std::uint8_t* row, std::size_t dim, float d, float sum) {
+  if (storage == Storage::kInt8) {
+    const Int8Row r(row, dim);
+    return r.scale * d + r.bias * sum;
+  }
+  if (storage == Storage::kInt4) {
+    const Int4Row r(row, dim);
+    return r.scale * d + r.bias * sum;
+  }
+  return d;
 }
 }  // namespace emb

@@ -1,24 +1,24 @@
+#include <vector>
+
+#include "kernels/dequantize/dequantize.h"
 #include "kernels/packed_dot/packed_dot.h"
 
 namespace emb::ref {
-namespace {
-template <typename Row>
-void dot(const std::uint8_t* table, std::size_t rows, std::size_t dim, const float* query, float* scores) {
-  const std::size_t stride = row_bytes(Row::kStorage, dim), vec_end = dim & ~std::size_t{3};
-  const float sum = query_sum(query, dim);
-  for (std::size_t r = 0; r < rows; ++r) {
-    const Row row(table + r * stride, dim);
-    float lane[4] = {0.0f, 0.0f, 0.0f, 0.0f}, tail = 0.0f;
-    for (std::size_t j = 0; j < vec_end; ++j) lane[j % 4] += query[j] * static_cast<float>(row.code(j));
-    for (std::size_t j = vec_end; j < dim; ++j) tail += query[j] * static_cast<float>(row.code(j));
-    const float d = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + tail;
-    scores[r] = packed_score(Row::kStorage, d, row.scale, row.bias, sum);
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* queries,
+                std::size_t m, float* out) {
+  const std::size_t stride = row_bytes(storage, dim), vec_end = dim & ~std::size_t{3};
+  std::vector<float> codes(dim);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint8_t* row = table + i * stride;
+    row_codes(storage, row, dim, codes.data());
+    for (std::size_t q = 0; q < m; ++q) {
+      const float* y = queries + q * dim;
+      float s[4] = {0.0f, 0.0f, 0.0f, 0.0f};
+      for (std::size_t j = 0; j < vec_end; ++j) s[j % 4] += y[j] * codes[j];
+      float d = (s[0] + s[2]) + (s[1] + s[3]);
+      for (std::size_t j = vec_end; j < dim; ++j) d += y[j] * codes[j];
+      out[q * n + i] = packed_score(storage, row, dim, d, query_sum(y, dim));
+    }
   }
-}
-}  // namespace
-
-void dot_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim, const float* query,
-                float* scores) {
-  with_row_type(storage, [&](auto tag) { dot<typename decltype(tag)::Row>(table, rows, dim, query, scores); });
 }
 }  // namespace emb::ref

@@ -31,28 +31,49 @@ namespace simd128 {
 std::size_t quantize_rows(Storage storage, const float* x, std::size_t rows, std::size_t dim, std::uint8_t* out);
 }  // namespace simd128
 
-// The int4 row parameters from the row's min and max (the steps above): false when they fall
-// outside float16. Shared by both implementations: it runs once a row.
-struct Int4Params {
-  std::uint16_t scale16, min16;
-  float scale, inv, min;
+// What a row's codes are computed from: q = rint((x - min) * inv) (clamped to 0..15 for int4).
+struct QuantParams {
+  float min, inv;
 };
-inline bool int4_params(float lo, float hi, Int4Params& p) {
-  p.min16 = f16_from_f32(lo);
-  if (!f16_is_finite(p.min16)) return false;
-  p.min = f32_from_f16(p.min16);
-  const float range = hi - p.min;
-  p.scale16 = f16_from_f32(range == 0.0f ? 1.0f : range / 15.0f);
-  if (!f16_is_finite(p.scale16)) return false;
-  p.scale = f32_from_f16(p.scale16);
-  p.inv = p.scale == 0.0f ? 0.0f : 1.0f / p.scale;
-  if (p.scale == 0.0f || std::isinf(p.inv)) {
-    p.scale16 = f16_from_f32(1.0f);
-    p.scale = p.inv = 1.0f;
-  }
-  return true;
-}
 
 inline void store_f32(std::uint8_t* p, float f) { std::memcpy(p, &f, sizeof f); }
 inline void store_u16(std::uint8_t* p, std::uint16_t h) { std::memcpy(p, &h, sizeof h); }
+
+// The steps above from the row's min (lo) and max (hi), once a row, shared by both
+// implementations: false when the row cannot be represented, else the scale and bias are
+// written at `params` (the row's trailing bytes) and p is set.
+inline bool int8_params(float lo, float hi, std::uint8_t* params, QuantParams& p) {
+  const float range = hi - lo;
+  if (std::isinf(range)) return false;
+  store_f32(params, range / 255.0f);
+  store_f32(params + 4, lo);
+  p = {lo, 255.0f / (range + 1e-8f)};
+  return true;
+}
+
+inline bool int4_params(float lo, float hi, std::uint8_t* params, QuantParams& p) {
+  const std::uint16_t min16 = f16_from_f32(lo);
+  if (!f16_is_finite(min16)) return false;
+  const float min = f32_from_f16(min16), range = hi - min;
+  std::uint16_t scale16 = f16_from_f32(range == 0.0f ? 1.0f : range / 15.0f);
+  if (!f16_is_finite(scale16)) return false;
+  const float scale = f32_from_f16(scale16);
+  float inv = scale == 0.0f ? 0.0f : 1.0f / scale;
+  if (scale == 0.0f || std::isinf(inv)) {
+    scale16 = f16_from_f32(1.0f);
+    inv = 1.0f;
+  }
+  store_u16(params, scale16);
+  store_u16(params + 2, min16);
+  p = {min, inv};
+  return true;
+}
+
+// One element's code.
+inline std::uint8_t int8_code(float x, const QuantParams& p) {
+  return static_cast<std::uint8_t>(std::nearbyint((x - p.min) * p.inv));
+}
+inline std::uint8_t int4_code(float x, const QuantParams& p) {
+  return static_cast<std::uint8_t>(std::fmin(std::fmax(std::nearbyint((x - p.min) * p.inv), 0.0f), 15.0f));
+}
 }  // namespace emb
