@@ -1,5 +1,5 @@
-// IEEE binary16 <-> binary32, one value at a time, in plain integer arithmetic (semantics.md
-// §8.5): what PyTorch's .half() and .float() compute. The SIMD kernels vectorise the same rules.
+// IEEE binary16 <-> binary32, one value at a time (semantics.md §8.5): what PyTorch's .half()
+// and .float() compute. The SIMD kernels vectorise the same rules.
 #pragma once
 #include <cstdint>
 #include <cstring>
@@ -43,16 +43,12 @@ __attribute__((noinline)) inline std::uint16_t f16_from_f32(float f) {
   return static_cast<std::uint16_t>(sign | units);
 }
 
-// Exact widening. NaN payloads are kept (shifted into the float32 mantissa).
+// Exact widening of a finite float16: sign, exponent and mantissa moved into float32's places,
+// then rescaled by 2^112 (exact, subnormals included). An infinity or a NaN would read as a
+// finite number: tables never hold one (quantizing refuses them, loading bytes checks).
 inline float f32_from_f16(std::uint16_t h) {
   const std::uint32_t sign = static_cast<std::uint32_t>(h & 0x8000u) << 16;
-  const std::uint32_t exponent = (h >> 10) & 0x1fu, mantissa = h & 0x3ffu;
-  if (exponent == 0x1f) return f32_from_bits(sign | 0x7f800000u | (mantissa << 13));
-  if (exponent == 0) {  // zero or subnormal: mantissa * 2^-24, exact in float32
-    const float magnitude = static_cast<float>(mantissa) * 0x1p-24f;
-    return f32_from_bits(sign | f32_bits(magnitude));
-  }
-  return f32_from_bits(sign | ((exponent + 112u) << 23) | (mantissa << 13));
+  return f32_from_bits(sign | static_cast<std::uint32_t>(h & 0x7fffu) << 13) * 0x1p112f;
 }
 
 inline bool f16_is_finite(std::uint16_t h) { return (h & 0x7c00u) != 0x7c00u; }

@@ -56,10 +56,8 @@ std::int64_t PackedTable::prepare_lookup(const std::int32_t* idx, std::size_t n)
 }
 
 std::int64_t PackedTable::gather(const std::int32_t* idx, std::size_t n, float* out) const {
-  const std::int64_t status = prepare_lookup(idx, n);
-  if (status != kOk) return status;
-  for (std::size_t i = 0; i < n; ++i) kernels::dequantize_row(storage_, row(idx[i]), dim_, out + i * dim_);
-  return kOk;
+  const std::size_t done = kernels::gather_packed(storage_, data_, rows_, dim_, idx, n, out);
+  return done == n ? kOk : static_cast<std::int64_t>(done);
 }
 
 std::int64_t PackedTable::bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
@@ -69,17 +67,15 @@ std::int64_t PackedTable::bag_forward(const std::int32_t* idx, std::size_t n, co
   if (bad != n) return static_cast<std::int64_t>(bad);
   if (mode == BagMode::kMax) bag_arg_.resize(dim_);
   for (std::size_t b = 0; b < num_bags; ++b) {
-    // The bag as a table of its own: entry k is row k of bag_rows_, padding entries are the
-    // extra row `count` (never read), so the kernel skips exactly what it would have.
-    const std::size_t begin = static_cast<std::size_t>(offsets[b]), count = static_cast<std::size_t>(offsets[b + 1]) - begin;
+    // The bag as a table of its own: entry k is row k of bag_rows_, padding entries the extra
+    // row `count` (never read), so the float32 kernel leaves out exactly what it would have.
+    const std::size_t begin = static_cast<std::size_t>(offsets[b]);
+    const std::size_t count = static_cast<std::size_t>(offsets[b + 1]) - begin;
     const std::int32_t skip = static_cast<std::int32_t>(count), local_offsets[2] = {0, skip};
     bag_rows_.resize((count + 1) * dim_);
     bag_idx_.resize(count);
-    for (std::size_t k = 0; k < count; ++k) {
-      const std::int32_t r = idx[begin + k];
-      bag_idx_[k] = r == padding_idx ? skip : static_cast<std::int32_t>(k);
-      if (r != padding_idx) kernels::dequantize_row(storage_, row(r), dim_, &bag_rows_[k * dim_]);
-    }
+    kernels::gather_packed(storage_, data_, rows_, dim_, idx + begin, count, bag_rows_.data());
+    for (std::size_t k = 0; k < count; ++k) bag_idx_[k] = idx[begin + k] == padding_idx ? skip : static_cast<std::int32_t>(k);
     float* o = out + b * dim_;
     if (mode == BagMode::kMax) {
       kernels::bag_max_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, local_offsets, 1, skip, o,

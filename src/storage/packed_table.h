@@ -46,8 +46,8 @@ class PackedTable {
   std::int64_t prepare_lookup(const std::int32_t* idx, std::size_t n) const;
   std::int64_t gather(const std::int32_t* idx, std::size_t n, float* out) const;
   // As Embedding::bag_forward: the float32 bag kernels (bag_sum_f32, bag_max_f32) on the
-  // dequantised rows, bit for bit. Each bag's rows are dequantised into a scratch block and
-  // pooled from there, so the float32 table never exists.
+  // dequantised rows, bit for bit. Each bag's rows are gathered dequantised into a scratch block
+  // and pooled from there, so the float32 table never exists.
   std::int64_t bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
                            std::size_t num_bags, BagMode mode, const float* psw, float* out);
   // out[q*count + i] = <query q, dequantised row first + i> for q in [0, m), i in [0, count):

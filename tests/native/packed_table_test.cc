@@ -45,8 +45,9 @@ void make_pair(Pair& p, Storage s, std::size_t rows, std::size_t dim, std::int32
   ASSERT_EQ(p.packed.quantize(0, w.data(), rows), emb::kOk);
   p.packed.padding_idx = padding_idx;
   ASSERT_TRUE(p.dense.allocate(rows, dim));
-  for (std::size_t r = 0; r < rows; ++r)
-    emb::ref::dequantize_row(s, p.packed.data() + r * p.packed.row_bytes(), dim, p.dense.weight() + r * dim);
+  std::vector<std::int32_t> all(rows);
+  for (std::size_t r = 0; r < rows; ++r) all[r] = static_cast<std::int32_t>(r);
+  ASSERT_EQ(emb::ref::gather_packed(s, p.packed.data(), rows, dim, all.data(), rows, p.dense.weight()), rows);
   p.dense.padding_idx = padding_idx;
 }
 

@@ -1,5 +1,5 @@
-// Reading one packed row (kernels/packed_rows.h) into float32: the step every lookup, bag and
-// score on a compressed table starts with, so the per-storage code lives here once.
+// The dequantising gather: rows of a compressed table (kernels/packed_rows.h) read back as
+// float32. Every lookup, bag and row read of a compressed table goes through it.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -8,17 +8,16 @@
 
 namespace emb {
 namespace ref {
-// out[j] = Row::at(j) for j in [0, dim): the row dequantised (float(q) * scale + bias, rounded
-// after the multiply and after the add; float16 widened exactly). Reads row_bytes(storage, dim)
-// bytes of row.
-void dequantize_row(Storage storage, const std::uint8_t* row, std::size_t dim, float* out);
-// out[j] = float(Row::code(j)) for j in [0, dim): the int8/int4 codes as floats (the float16
-// values themselves for float16).
-void row_codes(Storage storage, const std::uint8_t* row, std::size_t dim, float* out);
+// out[i*dim + j] = Row::at(j) of row idx[i], for i in [0, n), j in [0, dim): float(q) * scale +
+// bias rounded after the multiply and after the add, or the float16 value widened. `table` holds
+// rows x row_bytes(storage, dim) bytes. Checks every index first: returns n, or the first i whose
+// idx[i] is outside [0, rows) (then out is untouched).
+std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
+                          const std::int32_t* idx, std::size_t n, float* out);
 }  // namespace ref
 namespace simd128 {
-// Same contracts as the ref:: versions, bit for bit.
-void dequantize_row(Storage storage, const std::uint8_t* row, std::size_t dim, float* out);
-void row_codes(Storage storage, const std::uint8_t* row, std::size_t dim, float* out);
+// Same contract as ref::gather_packed, bit for bit.
+std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
+                          const std::int32_t* idx, std::size_t n, float* out);
 }  // namespace simd128
 }  // namespace emb

@@ -1,17 +1,18 @@
 #include "kernels/dequantize/dequantize.h"
+#include "kernels/gather/gather.h"  // first_out_of_range
 
 namespace emb::ref {
-void dequantize_row(Storage storage, const std::uint8_t* row, std::size_t dim, float* out) {
+std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
+                          const std::int32_t* idx, std::size_t n, float* out) {
+  const std::size_t bad = first_out_of_range(idx, n, rows);
+  if (bad != n) return bad;
+  const std::size_t stride = row_bytes(storage, dim);
   with_row_type(storage, [&](auto tag) {
-    const typename decltype(tag)::Row r(row, dim);
-    for (std::size_t j = 0; j < dim; ++j) out[j] = r.at(j);
+    for (std::size_t i = 0; i < n; ++i) {
+      const typename decltype(tag)::Row row(table + static_cast<std::size_t>(idx[i]) * stride, dim);
+      for (std::size_t j = 0; j < dim; ++j) out[i * dim + j] = row.at(j);
+    }
   });
-}
-
-void row_codes(Storage storage, const std::uint8_t* row, std::size_t dim, float* out) {
-  with_row_type(storage, [&](auto tag) {
-    const typename decltype(tag)::Row r(row, dim);
-    for (std::size_t j = 0; j < dim; ++j) out[j] = static_cast<float>(r.code(j));
-  });
+  return n;
 }
 }  // namespace emb::ref
