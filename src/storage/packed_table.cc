@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 
+#include "embedding/cache_lines.h"
 #include "kernels/active.h"
 
 namespace emb {
@@ -11,13 +11,8 @@ namespace emb {
 PackedTable::~PackedTable() { std::free(data_); }
 
 bool PackedTable::allocate(Storage storage, std::size_t rows, std::size_t dim) {
-  constexpr std::size_t kAlign = 64;
-  const std::size_t stride = emb::row_bytes(storage, dim);
-  if (stride != 0 && rows > (SIZE_MAX - kAlign) / stride) return false;
-  const std::size_t bytes = (rows * stride + kAlign - 1) / kAlign * kAlign;
-  auto* data = static_cast<std::uint8_t*>(std::aligned_alloc(kAlign, bytes > 0 ? bytes : kAlign));
+  auto* data = static_cast<std::uint8_t*>(zeroed_cache_lines(rows, emb::row_bytes(storage, dim)));
   if (data == nullptr) return false;
-  std::memset(data, 0, bytes);
   std::free(data_);
   data_ = data;
   storage_ = storage;

@@ -69,6 +69,22 @@ inline bool int4_params(float lo, float hi, std::uint8_t* params, QuantParams& p
   return true;
 }
 
+// quantize_rows on top of a one-row quantizer, row_fn(storage, x, dim, out) -> false when the
+// row cannot be represented (having written nothing).
+template <typename RowFn>
+std::size_t quantize_each_row(RowFn row_fn, Storage storage, const float* x, std::size_t rows, std::size_t dim,
+                              std::uint8_t* out) {
+  const std::size_t stride = row_bytes(storage, dim);
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (dim == 0) {  // empty rows: zero scale and bias, read by nothing
+      for (std::size_t i = 0; i < stride; ++i) out[r * stride + i] = 0;
+    } else if (!row_fn(storage, x + r * dim, dim, out + r * stride)) {
+      return r;
+    }
+  }
+  return rows;
+}
+
 // One element's code.
 inline std::uint8_t int8_code(float x, const QuantParams& p) {
   return static_cast<std::uint8_t>(std::nearbyint((x - p.min) * p.inv));

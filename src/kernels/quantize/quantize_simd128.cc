@@ -107,14 +107,6 @@ bool quantize_row(Storage storage, const float* x, std::size_t dim, std::uint8_t
 }  // namespace
 
 std::size_t quantize_rows(Storage storage, const float* x, std::size_t rows, std::size_t dim, std::uint8_t* out) {
-  const std::size_t stride = row_bytes(storage, dim);
-  for (std::size_t r = 0; r < rows; ++r) {
-    if (dim == 0) {  // empty rows: zero scale and bias, read by nothing
-      for (std::size_t i = 0; i < stride; ++i) out[r * stride + i] = 0;
-    } else if (!quantize_row(storage, x + r * dim, dim, out + r * stride)) {
-      return r;
-    }
-  }
-  return rows;
+  return quantize_each_row(quantize_row, storage, x, rows, dim, out);
 }
 }  // namespace emb::simd128
