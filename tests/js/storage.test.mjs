@@ -183,7 +183,17 @@ test('PyTorch\'s fused rowwise_offsets bags round differently: within (n + 4) * 
   assert.ok(cases.length >= 8 && worst > 0, `${cases.length} cases; the largest difference is ${worst.toFixed(3)} of the bound`);
 });
 
-test('storage and byteLength of every storage', () => {
+test('storage and byteLength of every storage, empty tables included', () => {
+  for (const storage of STORAGES) {
+    const noDim = new Embedding(3, 0).quantize(storage);
+    assert.equal(noDim.byteLength, 3 * rowBytes(storage, 0));
+    assert.deepEqual(noDim.forward([0, 2]), new Float32Array(0));
+    const noRows = new EmbeddingBag(0, 5, { mode: 'max' }).quantize(storage);
+    assert.equal(noRows.byteLength, 0);
+    assertBitEqual(noRows.forward([], [0, 0]), new Float32Array(10), `${storage}: two empty bags`);
+    noDim.dispose();
+    noRows.dispose();
+  }
   for (const d of [1, 7, 100]) {
     const emb = new Embedding(10, d, { seed: 1 });
     assert.equal(emb.storage, 'float32');
