@@ -1,18 +1,20 @@
 // Compressed tables (`npm run bench:storage`): each storage against float32 in the same run,
 // interleaved, medians; ratios are time / time of float32 (below 1: faster).
+//   nearest   nearest(row, 10) by cosine over GloVe 6B 100-d (341,479 rows; scripts/glove-data.mjs)
 //   forward   gather d = 64, B = 4096, V = 100k (uniform indices): emb.forward(Int32Array, out)
 //   bags      EmbeddingBag sum, 4096 bags x 20, V = 100k, d = 64, against onnxruntime-web's
 //             GatherBlockQuantized and Gather + DequantizeLinear (int8, one scale a row) + ReduceSum
 //
-//   flock /tmp/bench.lock node bench/storage.mjs [--only forward,bags] [--reps 7]
+//   flock /tmp/bench.lock node bench/storage.mjs [--only nearest,forward,bags] [--reps 7]
 import { parseArgs } from 'node:util';
 import { init, Embedding, EmbeddingBag } from 'wasm-embedding';
 import { interleave, median, makeIndices, expectClose, rng } from './lib/common.mjs';
+import { loadGlove } from './lib/glove.mjs';
 import { loadOrt } from './lib/peers.mjs';
 import { quantizedBagModels } from './lib/onnx.mjs';
 
 const { values: opts } = parseArgs({
-  options: { only: { type: 'string', default: 'forward,bags' }, reps: { type: 'string', default: '7' } },
+  options: { only: { type: 'string', default: 'nearest,forward,bags' }, reps: { type: 'string', default: '7' } },
 });
 const SECTIONS = new Set(opts.only.split(','));
 const REPS = Number(opts.reps);
@@ -40,6 +42,20 @@ async function compare(title, contenders) {
 }
 
 await init({ simd: true });
+
+if (SECTIONS.has('nearest')) {
+  const { words, vectors, dim } = await loadGlove();
+  const glove = Embedding.fromPretrained(vectors, { embeddingDim: dim });
+  const queries = ['king', 'paris', 'computer', 'water', 'music', 'good', 'dog', 'science'].map((w) => words.indexOf(w));
+  const tables = [['float32', glove], ...STORAGES.map((s) => [s, glove.quantize(s)])];
+  const contenders = tables.map(([name, t]) => {
+    let next = 0;
+    return { name, run: () => t.nearest(queries[next++ % queries.length], 10) };
+  });
+  await compare(`nearest(row, 10), cosine, GloVe ${vectors.length / dim} x ${dim} (one query a call, 8 words in turn)`, contenders);
+  for (const [, t] of tables) t.dispose();
+}
+
 const emb = new Embedding(V, d, { seed: 1 });
 const weight = emb.weight;
 

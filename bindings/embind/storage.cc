@@ -5,15 +5,11 @@
 
 #include <cstdint>
 
+#include "address.h"
 #include "storage/packed_table.h"
 
 namespace {
 using emb::PackedTable;
-
-template <typename T>
-T* ptr(std::uintptr_t address) {
-  return reinterpret_cast<T*>(address);
-}
 
 // storage: 1 float16, 2 int8, 3 int4 (emb::Storage).
 bool allocate(PackedTable& t, int storage, std::size_t rows, std::size_t dim) {
@@ -37,10 +33,6 @@ int bag_forward(PackedTable& t, std::uintptr_t idx, std::size_t n, std::uintptr_
   return static_cast<int>(t.bag_forward(ptr<const std::int32_t>(idx), n, ptr<const std::int32_t>(offsets), num_bags,
                                         static_cast<emb::BagMode>(mode), ptr<const float>(psw), ptr<float>(out)));
 }
-void dot(PackedTable& t, std::uintptr_t queries, std::size_t m, std::size_t first, std::size_t count,
-         std::uintptr_t out) {
-  t.dot(ptr<const float>(queries), m, first, count, ptr<float>(out));
-}
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(storage) {
@@ -56,6 +48,5 @@ EMSCRIPTEN_BINDINGS(storage) {
       .function("prepareLookup", &prepare_lookup)
       .function("gather", &gather)
       .function("forward", &gather)
-      .function("bagForward", &bag_forward)
-      .function("dot", &dot);
+      .function("bagForward", &bag_forward);
 }

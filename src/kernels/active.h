@@ -5,7 +5,6 @@
 #include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"
 #include "kernels/nearest/nearest.h"
-#include "kernels/packed_dot/packed_dot.h"
 #include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
 

@@ -68,7 +68,6 @@ struct Float16Row {
   const std::uint8_t* h;
   Float16Row(const std::uint8_t* row, std::size_t) : h(row) {}
   float at(std::size_t j) const { return f32_from_f16(load_u16(h + 2 * j)); }
-  float code(std::size_t j) const { return at(j); }  // no parameters: the codes are the values
 };
 
 template <typename R>

@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <new>
+#include <utility>
 
 #include "embedding/cache_lines.h"
 #include "kernels/active.h"
@@ -15,6 +17,7 @@ bool PackedTable::allocate(Storage storage, std::size_t rows, std::size_t dim) {
   if (data == nullptr) return false;
   std::free(data_);
   data_ = data;
+  inverse_norms_.reset();
   storage_ = storage;
   rows_ = rows;
   dim_ = dim;
@@ -22,6 +25,7 @@ bool PackedTable::allocate(Storage storage, std::size_t rows, std::size_t dim) {
 }
 
 std::int64_t PackedTable::quantize(std::size_t first, const float* src, std::size_t n) {
+  inverse_norms_.reset();
   const std::size_t done = kernels::quantize_rows(storage_, src, n, dim_, data_ + first * row_bytes());
   return done == n ? kOk : static_cast<std::int64_t>(done);
 }
@@ -60,31 +64,70 @@ std::int64_t PackedTable::bag_forward(const std::int32_t* idx, std::size_t n, co
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows_);
   if (bad == kBadOffsets) return kBadOffsetsStatus;
   if (bad != n) return static_cast<std::int64_t>(bad);
-  if (mode == BagMode::kMax) bag_arg_.resize(dim_);
-  for (std::size_t b = 0; b < num_bags; ++b) {
-    // The bag as a table of its own: entry k is row k of bag_rows_, padding entries the extra
-    // row `count` (never read), so the float32 kernel leaves out exactly what it would have.
+  // Bags a chunk at a time: as many as fit kChunkEntries entries (or one larger bag), their rows
+  // gathered dequantised into a table of the chunk's own (entry k is row k; padding entries the
+  // extra row `count`, never read), pooled by the float32 kernel, which so leaves out exactly
+  // what it would have.
+  constexpr std::size_t kChunkEntries = 256;
+  for (std::size_t b = 0, e; b < num_bags; b = e) {
     const std::size_t begin = static_cast<std::size_t>(offsets[b]);
-    const std::size_t count = static_cast<std::size_t>(offsets[b + 1]) - begin;
-    const std::int32_t skip = static_cast<std::int32_t>(count), local_offsets[2] = {0, skip};
+    for (e = b + 1; e < num_bags && static_cast<std::size_t>(offsets[e + 1]) - begin <= kChunkEntries; ++e) {}
+    const std::size_t count = static_cast<std::size_t>(offsets[e]) - begin, bags = e - b;
+    const std::int32_t skip = static_cast<std::int32_t>(count);
     bag_rows_.resize((count + 1) * dim_);
     bag_idx_.resize(count);
+    bag_offsets_.resize(bags + 1);
     kernels::gather_packed(storage_, data_, rows_, dim_, idx + begin, count, bag_rows_.data());
     for (std::size_t k = 0; k < count; ++k) bag_idx_[k] = idx[begin + k] == padding_idx ? skip : static_cast<std::int32_t>(k);
+    for (std::size_t i = 0; i <= bags; ++i) bag_offsets_[i] = offsets[b + i] - static_cast<std::int32_t>(begin);
     float* o = out + b * dim_;
     if (mode == BagMode::kMax) {
-      kernels::bag_max_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, local_offsets, 1, skip, o,
-                           bag_arg_.data());
+      bag_arg_.resize(bags * dim_);
+      kernels::bag_max_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, bag_offsets_.data(), bags, skip,
+                           o, bag_arg_.data());
     } else {
-      kernels::bag_sum_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, local_offsets, 1,
+      kernels::bag_sum_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, bag_offsets_.data(), bags,
                            psw ? psw + begin : nullptr, skip, mode == BagMode::kMean, o);
     }
   }
   return kOk;
 }
 
-void PackedTable::dot(const float* queries, std::size_t m, std::size_t first, std::size_t count, float* out) const {
-  kernels::dot_packed(storage_, row(first), count, dim_, queries, m, out);
+const float* PackedTable::inverse_norms() {
+  if (!inverse_norms_) {
+    std::unique_ptr<float[]> norms(new (std::nothrow) float[rows_ > 0 ? rows_ : 1]);
+    PackedRows rows(*this);
+    if (!norms || !rows.ready()) return nullptr;
+    rows.for_each_block(0, rows_, [&](std::size_t begin, std::size_t n, const float* block) {
+      kernels::inverse_norms_f32(block, n, dim_, norms.get() + begin);
+    });
+    inverse_norms_ = std::move(norms);
+  }
+  return inverse_norms_.get();
+}
+
+PackedRows::PackedRows(PackedTable& table)
+    : RowSource(table.rows(), table.dim()), table_(table), block_(new (std::nothrow) float[kBlockRows * dim + 1]) {}
+
+void PackedRows::read_row(std::size_t r, float* out) {
+  const std::int32_t row = static_cast<std::int32_t>(r);
+  table_.gather(&row, 1, out);
+}
+
+void PackedRows::score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
+                             float* out) {
+  if (!l2 && m == 1) {  // one query: its dot products straight from the packed rows
+    kernels::dot_packed(table_.storage(), table_.data() + begin * table_.row_bytes(), n, dim, queries, out);
+    return;
+  }
+  for_each_block(begin, n, [&](std::size_t first, std::size_t count, const float* block) {
+    // One query at a time: out holds n scores a query, this block's at first - begin.
+    for (std::size_t q = 0; q < m; ++q) {
+      float* o = out + q * n + (first - begin);
+      if (l2) kernels::l2sq_block_f32(block, count, dim, queries + q * dim, 1, o);
+      else kernels::dot_block_f32(block, count, dim, queries + q * dim, 1, o);
+    }
+  });
 }
 
 }  // namespace emb

@@ -4,11 +4,14 @@
 // A quantized Embedding or EmbeddingBag holds one instead of the float32 emb::Embedding; the
 // calls below mirror that class's lookup calls, so the JS layer drives both the same way.
 #pragma once
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "embedding/embedding.h"  // BagMode, kOk, kBadOffsetsStatus
+#include "embedding/nearest.h"    // RowSource
 #include "kernels/packed_rows.h"
 
 namespace emb {
@@ -46,13 +49,13 @@ class PackedTable {
   std::int64_t prepare_lookup(const std::int32_t* idx, std::size_t n) const;
   std::int64_t gather(const std::int32_t* idx, std::size_t n, float* out) const;
   // As Embedding::bag_forward: the float32 bag kernels (bag_sum_f32, bag_max_f32) on the
-  // dequantised rows, bit for bit. Each bag's rows are gathered dequantised into a scratch block
-  // and pooled from there, so the float32 table never exists.
+  // dequantised rows, bit for bit. A chunk of bags' rows at a time is gathered dequantised into
+  // a scratch block and pooled from there, so the float32 table never exists.
   std::int64_t bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
                            std::size_t num_bags, BagMode mode, const float* psw, float* out);
-  // out[q*count + i] = <query q, dequantised row first + i> for q in [0, m), i in [0, count):
-  // dot_packed's scores.
-  void dot(const float* queries, std::size_t m, std::size_t first, std::size_t count, float* out) const;
+  // 1 / ||row||_2 of every dequantised row (0 for a zero row), computed at the first call and
+  // kept (the rows do not change but by quantize()); nullptr when memory runs out.
+  const float* inverse_norms();
 
  private:
   const std::uint8_t* row(std::size_t r) const { return data_ + r * row_bytes(); }
@@ -60,10 +63,44 @@ class PackedTable {
   std::uint8_t* data_ = nullptr;
   Storage storage_ = Storage::kInt8;
   std::size_t rows_ = 0, dim_ = 0;
-  // Per-call scratch of bag_forward, kept to avoid reallocating: one bag's dequantised rows, its
-  // entries renumbered, bag_max's winners (written by the kernel, read by nothing).
+  // Per-call scratch of bag_forward, kept to avoid reallocating: a chunk of bags' dequantised
+  // rows, its entries and offsets renumbered, bag_max's winners (written, read by nothing).
   std::vector<float> bag_rows_;
-  std::vector<std::int32_t> bag_idx_, bag_arg_;
+  std::vector<std::int32_t> bag_idx_, bag_offsets_, bag_arg_;
+  std::unique_ptr<float[]> inverse_norms_;  // nullptr until the first cosine search
+};
+
+// A compressed table as nearest-neighbour search reads it (embedding/nearest.h): a single
+// query's dot products come straight from the packed rows (dot_packed); otherwise rows are
+// dequantised a block at a time and scored by the float32 kernels. Either way a search finds
+// what it would in a float32 table of the dequantised rows, with the same scores, bit for bit.
+class PackedRows final : public RowSource {
+ public:
+  explicit PackedRows(PackedTable& table);
+  // Whether its scratch block could be allocated (search nothing otherwise).
+  bool ready() const { return block_ != nullptr; }
+  void read_row(std::size_t r, float* out) override;
+  void score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
+                   float* out) override;
+  const float* inverse_norms() override { return table_.inverse_norms(); }
+
+  // Calls fn(first, count, block) for rows [begin, begin + n), at most kBlockRows at a time,
+  // block holding them dequantised.
+  template <typename Fn>
+  void for_each_block(std::size_t begin, std::size_t n, Fn fn) {
+    std::int32_t idx[kBlockRows];
+    for (std::size_t first = begin; first < begin + n; first += kBlockRows) {
+      const std::size_t count = std::min(kBlockRows, begin + n - first);
+      for (std::size_t i = 0; i < count; ++i) idx[i] = static_cast<std::int32_t>(first + i);
+      table_.gather(idx, count, block_.get());
+      fn(first, count, static_cast<const float*>(block_.get()));
+    }
+  }
+
+ private:
+  static constexpr std::size_t kBlockRows = 256;  // a block of 100-d rows is 100 KB: it stays in L2
+  PackedTable& table_;
+  std::unique_ptr<float[]> block_;  // kBlockRows dequantised rows
 };
 
 }  // namespace emb

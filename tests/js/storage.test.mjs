@@ -142,6 +142,32 @@ for (const build of BUILDS) {
       dense.dispose();
     }
   });
+
+  test(`${build.label}: nearest and analogy on a compressed table are those of its dequantised float32 table`, async () => {
+    await init({ simd: build.simd });
+    const emb = new Embedding(700, 37, { paddingIdx: 5, seed: 12 });
+    const queries = Float32Array.from({ length: 3 * 37 }, (_, i) => Math.sin(i));
+    for (const storage of STORAGES) {
+      const q = emb.quantize(storage);
+      const dense = Embedding.fromPretrained(q.weight, { embeddingDim: 37, paddingIdx: 5 });
+      const same = (a, b, what) => {
+        assert.deepEqual(a.indices, b.indices, `${storage}: ${what}: indices`);
+        assertBitEqual(a.scores, b.scores, `${storage}: ${what}: scores`);
+      };
+      for (const metric of ['cosine', 'dot', 'l2']) {
+        // One query (scored straight from the packed rows), several (a block at a time), vectors.
+        same(q.nearest(3, 12, { metric }), dense.nearest(3, 12, { metric }), `${metric}, one row`);
+        same(q.nearest(Int32Array.of(0, 5, 699), 12, { metric, exclude: [1, 2] }),
+          dense.nearest(Int32Array.of(0, 5, 699), 12, { metric, exclude: [1, 2] }), `${metric}, three rows`);
+        same(q.nearest(queries, 700, { metric }), dense.nearest(queries, 700, { metric }), `${metric}, every row for three vectors`);
+      }
+      same(q.analogy(10, 20, 30, 7), dense.analogy(10, 20, 30, 7), 'analogy');
+      assert.ok(!q.nearest(queries, 700).indices.includes(5), `${storage}: the padding row is never returned`);
+      q.dispose();
+      dense.dispose();
+    }
+    emb.dispose();
+  });
 }
 
 // |ours - theirs| <= (n + 4) * 2^-22 * magnitude per element, n the bag's entries: two orders of
@@ -184,16 +210,20 @@ test('PyTorch\'s fused rowwise_offsets bags round differently: within (n + 4) * 
 });
 
 test('storage and byteLength of every storage, empty tables included', () => {
+  const noColumns = new Embedding(3, 0);
+  const noRowsBag = new EmbeddingBag(0, 5, { mode: 'max' });
   for (const storage of STORAGES) {
-    const noDim = new Embedding(3, 0).quantize(storage);
+    const noDim = noColumns.quantize(storage);
     assert.equal(noDim.byteLength, 3 * rowBytes(storage, 0));
     assert.deepEqual(noDim.forward([0, 2]), new Float32Array(0));
-    const noRows = new EmbeddingBag(0, 5, { mode: 'max' }).quantize(storage);
+    const noRows = noRowsBag.quantize(storage);
     assert.equal(noRows.byteLength, 0);
     assertBitEqual(noRows.forward([], [0, 0]), new Float32Array(10), `${storage}: two empty bags`);
     noDim.dispose();
     noRows.dispose();
   }
+  noColumns.dispose();
+  noRowsBag.dispose();
   for (const d of [1, 7, 100]) {
     const emb = new Embedding(10, d, { seed: 1 });
     assert.equal(emb.storage, 'float32');
@@ -251,9 +281,10 @@ test('rows owing lazy optimizer updates are quantized as updated', () => {
     opt.step();
   }
   const q = emb.quantize('float16');
-  const reference = Embedding.fromPretrained(emb.weight, { embeddingDim: 8 }).quantize('float16');
+  const settled = Embedding.fromPretrained(emb.weight, { embeddingDim: 8 });
+  const reference = settled.quantize('float16');
   assertBitEqual(q.weight, reference.weight, 'quantize after catching up');
-  for (const t of [q, reference, emb]) t.dispose();
+  for (const t of [q, reference, settled, emb]) t.dispose();
   opt.dispose();
 });
 
@@ -331,15 +362,16 @@ test('quantize and fromQuantized reject bad arguments, leaving the heap flat', (
 });
 
 test('lookups on compressed tables check indices as float32 tables do', () => {
-  const q = new Embedding(5, 3, { seed: 8 }).quantize('int4');
+  const emb = new Embedding(5, 3, { seed: 8 });
+  const bag = new EmbeddingBag(5, 3, { mode: 'sum', seed: 8 });
+  const q = emb.quantize('int4');
   assert.throws(() => q.forward([1, 5]), (e) => e instanceof RangeError && /index 5 at position 1 is out of range/.test(e.message));
   assert.throws(() => q.forward(Int32Array.of(0, -1)), (e) => e instanceof RangeError && /index -1 at position 1/.test(e.message));
-  const qb = new EmbeddingBag(5, 3, { mode: 'sum', seed: 8 }).quantize('int8');
+  const qb = bag.quantize('int8');
   assert.throws(() => qb.forward([1, 7], [0]), (e) => e instanceof RangeError && /index 7 at position 1/.test(e.message));
   assert.throws(() => qb.forward([1, 2], [0, 3]), RangeError);
   assert.throws(() => qb.forward([1, 2], [0], [1]), TypeError);
-  q.dispose();
-  qb.dispose();
+  for (const t of [q, qb, emb, bag]) t.dispose();
 });
 
 test('1,000 quantize/lookup/dispose cycles leave the heap flat', () => {

@@ -23,7 +23,7 @@
 #include "kernels/bag/bag.h"
 #include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"
-#include "kernels/packed_dot/packed_dot.h"
+#include "kernels/nearest/nearest.h"
 #include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
 #include "nearest_kernels.h"

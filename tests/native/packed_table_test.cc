@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "embedding/embedding.h"
+#include "embedding/nearest.h"
 #include "kernels/active.h"
 #include "storage/packed_table.h"
 
@@ -214,16 +215,37 @@ TEST(PackedTable, FirstInvalidRowFindsNonFiniteParameters) {
   EXPECT_EQ(t.first_invalid_row(), 3);
 }
 
-TEST(PackedTable, DotScoresTheRowsAskedFor) {
-  Pair p;
-  make_pair(p, Storage::kInt4, 20, 9, -1, 11);
-  const std::vector<float> queries = normal_rows(2 * 9, 12);
-  std::vector<float> all(2 * 20), some(2 * 4);
-  p.packed.dot(queries.data(), 2, 0, 20, all.data());
-  p.packed.dot(queries.data(), 2, 5, 4, some.data());
-  for (std::size_t q = 0; q < 2; ++q)
-    EXPECT_TRUE(same_bits(std::vector<float>(some.begin() + 4 * q, some.begin() + 4 * q + 4),
-                          std::vector<float>(all.begin() + 20 * q + 5, all.begin() + 20 * q + 9)));
+// Nearest-neighbour search reads a compressed table (one query straight from the packed rows,
+// several a block at a time, blocks of fewer rows than the table's) as it reads the float32
+// table of the same rows: same rows, same scores.
+TEST(PackedTable, SearchesAsTheFloat32TableOfItsRows) {
+  for (Storage s : kStorages) {
+    for (std::size_t dim : {3, 16, 33}) {
+      SCOPED_TRACE(std::string(name(s)) + ", dim " + std::to_string(dim));
+      Pair p;
+      make_pair(p, s, 600, dim, 7, 200 + static_cast<std::uint32_t>(dim));
+      emb::PackedRows packed(p.packed);
+      ASSERT_TRUE(packed.ready());
+      emb::TableRows dense(p.dense);
+      const std::vector<float> queries = normal_rows(3 * dim, 9);
+      for (emb::Metric metric : {emb::Metric::kCosine, emb::Metric::kDot, emb::Metric::kL2}) {
+        for (std::size_t m : {1, 3}) {
+          emb::NearestQuery q;
+          q.metric = metric;
+          q.k = 600;
+          q.m = m;
+          q.queries = queries.data();
+          q.padding_row = 7;
+          std::vector<std::int32_t> got_index(m * q.k), want_index(m * q.k);
+          std::vector<float> got(m * q.k), want(m * q.k);
+          ASSERT_TRUE(emb::nearest(packed, q, got_index.data(), got.data()));
+          ASSERT_TRUE(emb::nearest(dense, q, want_index.data(), want.data()));
+          EXPECT_EQ(got_index, want_index) << "metric " << static_cast<int>(metric) << ", " << m << " queries";
+          EXPECT_TRUE(same_bits(got, want)) << "metric " << static_cast<int>(metric) << ", " << m << " queries";
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

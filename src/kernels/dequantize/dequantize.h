@@ -1,5 +1,6 @@
-// The dequantising gather: rows of a compressed table (kernels/packed_rows.h) read back as
-// float32. Every lookup, bag and row read of a compressed table goes through it.
+// Reading the rows of a compressed table (kernels/packed_rows.h) as float32: the dequantising
+// gather, which every lookup, bag and row read goes through, and dot products with the
+// dequantised rows that never store them (nearest-neighbour search).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -14,10 +15,17 @@ namespace ref {
 // idx[i] is outside [0, rows) (then out is untouched).
 std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
                           const std::int32_t* idx, std::size_t n, float* out);
+// out[i] = dot_block_f32 (kernels/nearest) of `query` and row i dequantised, for i in [0, n):
+// the same products and sums in the same order, so the same bits. Reads table[0 : n *
+// row_bytes(storage, dim)) and query[0 : dim). No failure.
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* query,
+                float* out);
 }  // namespace ref
 namespace simd128 {
-// Same contract as ref::gather_packed, bit for bit.
+// Same contracts as the ref:: versions, bit for bit.
 std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
                           const std::int32_t* idx, std::size_t n, float* out);
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* query,
+                float* out);
 }  // namespace simd128
 }  // namespace emb

@@ -1,5 +1,8 @@
+#include <vector>
+
 #include "kernels/dequantize/dequantize.h"
-#include "kernels/gather/gather.h"  // first_out_of_range
+#include "kernels/gather/gather.h"    // first_out_of_range
+#include "kernels/nearest/nearest.h"  // dot_block_f32
 
 namespace emb::ref {
 std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_t rows, std::size_t dim,
@@ -14,5 +17,15 @@ std::size_t gather_packed(Storage storage, const std::uint8_t* table, std::size_
     }
   });
   return n;
+}
+
+void dot_packed(Storage storage, const std::uint8_t* table, std::size_t n, std::size_t dim, const float* query,
+                float* out) {
+  std::vector<float> row(dim);
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t r = static_cast<std::int32_t>(i);
+    gather_packed(storage, table, n, dim, &r, 1, row.data());
+    dot_block_f32(row.data(), 1, dim, query, 1, out + i);
+  }
 }
 }  // namespace emb::ref
