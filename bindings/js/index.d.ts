@@ -146,7 +146,9 @@ export class Embedding extends Table {
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
   /**
    * A table holding tensor `name` (default 'weight') of a safetensors file: 2-D F32, F16 or
-   * BF16 (widened exactly). Options: those of fromPretrained but embeddingDim.
+   * BF16 (widened exactly). Options: those of fromPretrained but embeddingDim. A tensor whose
+   * __metadata__ names a storage ("<name>.storage": 'float16' | 'int8' | 'int4', and
+   * "<name>.embedding_dim") loads as that compressed table, frozen, as saveSafetensors wrote it.
    */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
    * A frozen table from packed rows as PyTorch writes them (embedding_bag_byte_prepack,
@@ -348,7 +350,10 @@ export interface Tensor {
 }
 
 /**
- * A safetensors file: tables become F32 [numEmbeddings, embeddingDim]; a raw tensor's data is
+ * A safetensors file: tables become F32 [numEmbeddings, embeddingDim] (a compressed table its
+ * rows as stored: U8 [numEmbeddings, rowBytes] in FBGEMM's layout for int8/int4, F16
+ * [numEmbeddings, embeddingDim] for float16, with __metadata__ "<name>.storage" and
+ * "<name>.embedding_dim", which fromSafetensors reads back); a raw tensor's data is
  * the typed array loadSafetensors gives for its dtype (F16/BF16: a Float32Array, rounded to
  * nearest even, or a Uint16Array of bits). Tensors are ordered by dtype alignment, then name,
  * and the header is padded with spaces to a multiple of 8 bytes, as the reference writer does.

@@ -55,3 +55,38 @@ export function whyUnrepresentable(storage, row) {
     ? `its minimum ${min} (the int4 bias) is past float16's range (±${F16_MAX})`
     : `its scale (${max} - (${min})) / 15 is past float16's range (±${F16_MAX})`;
 }
+
+/**
+ * A compressed table as a safetensors tensor (io/safetensors.js): its rows as stored, U8
+ * [rows, rowBytes] (int8, int4: FBGEMM's layouts) or F16 [rows, dim], and the __metadata__
+ * entries "<name>.storage" and "<name>.embedding_dim" that tell a reader how to take them.
+ */
+export function packedTensor(storage, rows, dim, bytes, name) {
+  const metadata = { [`${name}.storage`]: storage, [`${name}.embedding_dim`]: String(dim) };
+  if (storage === 'float16') return { dtype: 'F16', shape: [rows, dim], data: new Uint16Array(bytes.buffer, bytes.byteOffset, rows * dim), metadata };
+  return { dtype: 'U8', shape: [rows, rowBytes(storage, dim)], data: bytes, metadata };
+}
+
+/**
+ * The compressed table (class cls) that packedTensor's tensor `name` describes: t is its header
+ * entry ({ dtype, shape }), bytes its data, metadata the file's. Throws an Error when the tensor
+ * does not match what its metadata says.
+ */
+export function packedFromTensor(cls, name, t, bytes, metadata, options) {
+  const what = `${cls.name}.fromSafetensors: tensor ${JSON.stringify(name)}`;
+  const storage = metadata[`${name}.storage`];
+  const dimText = metadata[`${name}.embedding_dim`];
+  const dim = Number(dimText);
+  if (!Object.hasOwn(STORAGES, storage)) throw new Error(`${what}: its metadata names storage ${describe(storage)} (known: 'float16', 'int8', 'int4')`);
+  if (!(/^\d+$/.test(dimText ?? '') && Number.isSafeInteger(dim))) {
+    throw new Error(`${what}: its metadata's ${JSON.stringify(`${name}.embedding_dim`)} must be a whole number, got ${describe(dimText)}`);
+  }
+  const dtype = storage === 'float16' ? 'F16' : 'U8';
+  const width = storage === 'float16' ? dim : rowBytes(storage, dim);
+  if (t.dtype.name !== dtype || t.shape.length !== 2 || t.shape[1] !== width) {
+    throw new Error(`${what} is ${t.dtype.name} [${t.shape.join(', ')}], but ${storage} rows of dim ${dim} are ${dtype} [rows, ${width}]`);
+  }
+  const { freeze = true, ...rest } = options;
+  if (freeze !== true) throw new TypeError(`${what} is stored as ${storage}, and compressed tables are frozen: freeze must be true`);
+  return cls.fromQuantized(bytes, { ...rest, storage, numEmbeddings: t.shape[0], embeddingDim: dim });
+}

@@ -5,8 +5,8 @@
 import { checkBoolean, checkOptions, checkSize, describe } from './check.js';
 import { disposable, requireRuntime, scratch } from './runtime.js';
 import { analogy, nearest } from './nearest.js';
-import { tableFromSafetensors } from './io/safetensors.js';
-import { allocatePacked, checkStorage, rowBytes, whyUnrepresentable } from './storage.js';
+import { kSafetensorsTensor, tableFromSafetensors } from './io/safetensors.js';
+import { allocatePacked, checkStorage, packedTensor, rowBytes, whyUnrepresentable } from './storage.js';
 
 export const kCore = Symbol('wasm-embedding core'); // { rt, handle } of a live table, for subclasses and optimizers
 export const kPretrained = Symbol('pretrained weights');
@@ -176,6 +176,14 @@ export class Table {
     return this.#storage === 'float32' ? this.#rows * this.#dim * 4 : this[kCore].handle.byteLength();
   }
 
+  /** This table as saveSafetensors writes it: F32 [rows, dim], or a compressed table's rows as stored. */
+  [kSafetensorsTensor](name) {
+    if (this.#storage === 'float32') return { dtype: 'F32', shape: [this.#rows, this.#dim], data: this.weight };
+    const { rt, handle } = this[kCore];
+    const at = handle.dataPtr();
+    return packedTensor(this.#storage, this.#rows, this.#dim, rt.m.HEAPU8.slice(at, at + handle.byteLength()), name);
+  }
+
   /** Throws unless backward() (`what`) may run: compressed and frozen tables refuse it. */
   [kTrainable](what) {
     const name = this.constructor.name;
@@ -231,7 +239,8 @@ export class Table {
 
   /**
    * A table holding tensor `name` of a safetensors file (F32, F16 or BF16, 2-D: [numEmbeddings,
-   * embeddingDim]; F16 and BF16 widened exactly).
+   * embeddingDim]; F16 and BF16 widened exactly), or the compressed table its __metadata__
+   * names ("<name>.storage", "<name>.embedding_dim": what saveSafetensors writes for one).
    * @param {Uint8Array | ArrayBuffer} bytes the file
    * @param {string} [name] default 'weight'
    * @param {object} [options] those of fromPretrained but embeddingDim

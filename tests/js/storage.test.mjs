@@ -3,6 +3,8 @@
 // API in both builds, then the API's promises and every bad input (right error, heap flat).
 //
 // What is exact and what is not:
+//   * the bytes quantize() stores (read through saveSafetensors) are those of PyTorch's
+//     embedding_bag_byte_prepack / _4bit_prepack / .half(), byte for byte;
 //   * lookups of int8/int4 tables are PyTorch's embedding_bag_byte_unpack / _4bit_unpack bit
 //     for bit, float16 lookups its .half() widened, whether the table was quantized here or its
 //     bytes came from PyTorch's prepack;
@@ -12,7 +14,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, Embedding, EmbeddingBag, SGD, Adagrad, memoryUsage } from 'wasm-embedding';
+import { init, Embedding, EmbeddingBag, SGD, Adagrad, memoryUsage, saveSafetensors, loadSafetensors } from 'wasm-embedding';
 import { BUILDS, assertBitEqual } from './helpers.mjs';
 
 const fx = JSON.parse(readFileSync(new URL('../fixtures/storage.json', import.meta.url), 'utf8'));
@@ -56,6 +58,9 @@ for (const build of BUILDS) {
         const q = emb.quantize(storage);
         assert.equal(q.storage, storage);
         assert.equal(q.byteLength, hex.length / 2, `${label}: byteLength`);
+        const stored = loadSafetensors(saveSafetensors({ t: q })).tensors.t.data; // U8 bytes; F16 widened (one to one)
+        if (storage === 'float16') assertBitEqual(stored, widenHalves(bytesOf(hex)), `${label}: the float16 bits`, dim);
+        else assert.equal(Buffer.from(stored).toString('hex'), hex, `${label}: the stored bytes are PyTorch's prepack`);
         assertBitEqual(q.weight, expected, `${label}: quantize().weight`, dim);
         assertBitEqual(q.forward(range(rows).reverse()), reversedRows(expected, rows, dim), `${label}: forward`, dim);
         const loaded = Embedding.fromQuantized(bytesOf(hex), { storage, numEmbeddings: rows, embeddingDim: dim });
@@ -207,6 +212,65 @@ test('PyTorch\'s fused rowwise_offsets bags round differently: within (n + 4) * 
     bag.dispose();
   }
   assert.ok(cases.length >= 8 && worst > 0, `${cases.length} cases; the largest difference is ${worst.toFixed(3)} of the bound`);
+});
+
+test('saveSafetensors writes a compressed table as its stored rows; fromSafetensors reads it back as it was', () => {
+  const emb = new Embedding(40, 9, { paddingIdx: 3, seed: 13 });
+  const bag = new EmbeddingBag(40, 9, { mode: 'max', paddingIdx: 3, seed: 13 });
+  for (const storage of STORAGES) {
+    const q = emb.quantize(storage);
+    const qb = bag.quantize(storage);
+    const file = saveSafetensors({ 'emb.weight': q, 'bag.weight': qb, plain: emb }, { note: 'kept' });
+    const { tensors, metadata } = loadSafetensors(file);
+    assert.deepEqual(metadata, {
+      note: 'kept', 'emb.weight.storage': storage, 'emb.weight.embedding_dim': '9', 'bag.weight.storage': storage, 'bag.weight.embedding_dim': '9',
+    });
+    const expected = storage === 'float16' ? { dtype: 'F16', shape: [40, 9] } : { dtype: 'U8', shape: [40, rowBytes(storage, 9)] };
+    assert.deepEqual({ dtype: tensors['emb.weight'].dtype, shape: tensors['emb.weight'].shape }, expected);
+    assert.equal(tensors.plain.dtype, 'F32');
+    const back = Embedding.fromSafetensors(file, 'emb.weight', { paddingIdx: 3 });
+    const backBag = EmbeddingBag.fromSafetensors(file, 'bag.weight', { mode: 'max', paddingIdx: 3, freeze: true });
+    assert.equal(back.storage, storage);
+    assert.equal(backBag.storage, storage);
+    assert.equal(backBag.mode, 'max');
+    assertBitEqual(back.weight, q.weight, `${storage}: the rows`);
+    assertBitEqual(backBag.forward([3, 1, 2], [0]), qb.forward([3, 1, 2], [0]), `${storage}: a bag`);
+    assert.deepEqual(saveSafetensors({ 'emb.weight': back, 'bag.weight': backBag, plain: emb }, { note: 'kept' }), file, `${storage}: the same file again`);
+    assert.throws(() => Embedding.fromSafetensors(file, 'emb.weight', { freeze: false }), (e) => e instanceof TypeError && /frozen: freeze must be true/.test(e.message));
+    assert.throws(() => Embedding.fromSafetensors(file, 'emb.weight', { maxNorm: 1 }), (e) => e instanceof TypeError && /maxNorm/.test(e.message));
+    for (const t of [q, qb, back, backBag]) t.dispose();
+  }
+  // An F16 tensor without our metadata is a float32 table, widened.
+  const halves = new Uint16Array([0x3c00, 0xc000, 0x0001, 0x7bff]);
+  const widened = Embedding.fromSafetensors(saveSafetensors({ w: { dtype: 'F16', shape: [2, 2], data: halves } }), 'w');
+  assert.equal(widened.storage, 'float32');
+  assertBitEqual(widened.weight, Float32Array.of(1, -2, 2 ** -24, 65504), 'widened');
+  widened.dispose();
+  emb.dispose();
+  bag.dispose();
+});
+
+test('fromSafetensors refuses a compressed tensor its metadata does not describe', () => {
+  const source = new Embedding(4, 6, { seed: 14 });
+  const q = source.quantize('int4');
+  const u8 = loadSafetensors(saveSafetensors({ w: q })).tensors.w.data;
+  const file = (meta, tensor = { dtype: 'U8', shape: [4, 7], data: u8 }) => saveSafetensors({ w: tensor }, meta);
+  const cases = [
+    [{ 'w.storage': 'int2', 'w.embedding_dim': '6' }, /metadata names storage "int2"/],
+    [{ 'w.storage': 'int4', 'w.embedding_dim': 'six' }, /"w.embedding_dim" must be a whole number, got "six"/],
+    [{ 'w.storage': 'int4' }, /must be a whole number, got undefined/],
+    [{ 'w.storage': 'int8', 'w.embedding_dim': '6' }, /is U8 \[4, 7\], but int8 rows of dim 6 are U8 \[rows, 14\]/],
+    [{ 'w.storage': 'float16', 'w.embedding_dim': '7' }, /is U8 \[4, 7\], but float16 rows of dim 7 are F16 \[rows, 7\]/],
+  ];
+  for (const [meta, message] of cases) {
+    assert.throws(() => Embedding.fromSafetensors(file(meta), 'w'), (e) => e instanceof Error && message.test(e.message), JSON.stringify(meta));
+  }
+  // The right bytes under the right metadata load (int4 takes the odd dim 5 in 7 bytes a row too).
+  const six = Embedding.fromSafetensors(file({ 'w.storage': 'int4', 'w.embedding_dim': '6' }), 'w');
+  const five = Embedding.fromSafetensors(file({ 'w.storage': 'int4', 'w.embedding_dim': '5' }), 'w');
+  assertBitEqual(six.weight, q.weight, 'int4, dim 6');
+  assert.equal(five.embeddingDim, 5);
+  for (const t of [q, source, six, five]) t.dispose();
 });
 
 test('storage and byteLength of every storage, empty tables included', () => {
