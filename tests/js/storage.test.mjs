@@ -250,6 +250,17 @@ test('saveSafetensors writes a compressed table as its stored rows; fromSafetens
   bag.dispose();
 });
 
+test('a safetensors file PyTorch wrote (prepack bytes, .half(), our metadata) loads as those compressed tables', () => {
+  const file = readFileSync(new URL(`../fixtures/${fx.torchFile.file}`, import.meta.url));
+  for (const t of fx.torchFile.tables) {
+    const emb = Embedding.fromSafetensors(file, t.name);
+    assert.equal(emb.storage, t.storage);
+    assert.equal(emb.numEmbeddings, t.numEmbeddings);
+    assertBitEqual(emb.weight, f32s(t.rows), `${t.name}: the rows PyTorch reads back`, t.embeddingDim);
+    emb.dispose();
+  }
+});
+
 test('fromSafetensors refuses a compressed tensor its metadata does not describe', () => {
   const source = new Embedding(4, 6, { seed: 14 });
   const q = source.quantize('int4');
