@@ -151,6 +151,7 @@ export class Embedding extends Table {
    * "<name>.embedding_dim") loads as that compressed table, frozen, as saveSafetensors wrote it.
    */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
+  /**
    * A frozen table from packed rows as PyTorch writes them (embedding_bag_byte_prepack,
    * embedding_bag_4bit_prepack, a float16 tensor's bytes): numEmbeddings rows, row-major.
    * RangeError for a wrong length or a row whose scale, bias or float16 values are not finite.
