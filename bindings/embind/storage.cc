@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "address.h"
+#include "storage/packed_sink.h"
 #include "storage/packed_table.h"
 
 namespace {
@@ -33,6 +34,12 @@ int bag_forward(PackedTable& t, std::uintptr_t idx, std::size_t n, std::uintptr_
   return static_cast<int>(t.bag_forward(ptr<const std::int32_t>(idx), n, ptr<const std::int32_t>(offsets), num_bags,
                                         static_cast<emb::BagMode>(mode), ptr<const float>(psw), ptr<float>(out)));
 }
+// The sink as a word-vector parser takes it (an address, as bindings/embind/word_vectors.cc's).
+std::uintptr_t row_sink(emb::PackedSink& sink) {
+  return reinterpret_cast<std::uintptr_t>(static_cast<emb::io::RowSink*>(&sink));
+}
+emb::PackedSink* make_sink(int storage) { return new emb::PackedSink(static_cast<emb::Storage>(storage)); }
+std::uintptr_t rejected_row(emb::PackedSink& sink) { return reinterpret_cast<std::uintptr_t>(sink.row()); }
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(storage) {
@@ -49,4 +56,12 @@ EMSCRIPTEN_BINDINGS(storage) {
       .function("gather", &gather)
       .function("forward", &gather)
       .function("bagForward", &bag_forward);
+  // A word-vector file's rows quantized as they arrive; storage as in allocate.
+  class_<emb::PackedSink>("PackedSink")
+      .constructor(&make_sink, allow_raw_pointers())
+      .function("rowSink", &row_sink)
+      .function("rows", &emb::PackedSink::rows)
+      .function("rejected", &emb::PackedSink::rejected)
+      .function("rejectedRow", &rejected_row)
+      .function("moveTo", &emb::PackedSink::move_to);
 }

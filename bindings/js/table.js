@@ -28,6 +28,19 @@ function randomSeed() {
   return Math.floor(Math.random() * Number.MAX_SAFE_INTEGER);
 }
 
+/**
+ * A compressed table of class cls (Embedding or EmbeddingBag) around a filled PackedTable, which
+ * it then owns (freed if the table cannot be made: options are checked as the constructor does).
+ */
+export function adoptPacked(cls, rows, dim, options, handle, storage) {
+  try {
+    return new cls(rows, dim, options, { [kPacked]: { handle, storage } });
+  } catch (err) {
+    handle.delete();
+    throw err;
+  }
+}
+
 export class Table {
   #rows;
   #dim;
@@ -96,16 +109,6 @@ export class Table {
     else if (!isPretrained) handle.initNormal(seed ?? randomSeed());
   }
 
-  // A table of class cls around a filled PackedTable, which it then owns (freed if it cannot be made).
-  static #adopt(cls, rows, dim, options, handle, storage) {
-    try {
-      return new cls(rows, dim, options, { [kPacked]: { handle, storage } });
-    } catch (err) {
-      handle.delete();
-      throw err;
-    }
-  }
-
   /**
    * A frozen copy of this table in a compressed storage (FBGEMM's row-wise int8 / int4, or
    * float16), keeping paddingIdx (and a bag's mode). Lookups dequantise to float32.
@@ -132,7 +135,7 @@ export class Table {
       throw new RangeError(`quantize('${storage}'): row ${bad} cannot be stored as ${storage}: ${why}`);
     }
     const options = Object.fromEntries(PACKED_OPTIONS.filter((k) => this.constructor.optionNames.includes(k)).map((k) => [k, this[k]]));
-    return Table.#adopt(this.constructor, rows, dim, options, packed, storage);
+    return adoptPacked(this.constructor, rows, dim, options, packed, storage);
   }
 
   /**
@@ -166,7 +169,7 @@ export class Table {
       const what = storage === 'float16' ? 'an infinity or a NaN' : `a scale or bias that is not a finite number`;
       throw new RangeError(`fromQuantized: row ${bad} (bytes ${bad * perRow} to ${(bad + 1) * perRow - 1}) holds ${what}`);
     }
-    return Table.#adopt(this, numEmbeddings, embeddingDim, rest, packed, storage);
+    return adoptPacked(this, numEmbeddings, embeddingDim, rest, packed, storage);
   }
 
   /** 'float32', or the compressed storage ('float16', 'int8', 'int4'). */

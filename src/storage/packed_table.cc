@@ -15,13 +15,17 @@ PackedTable::~PackedTable() { std::free(data_); }
 bool PackedTable::allocate(Storage storage, std::size_t rows, std::size_t dim) {
   auto* data = static_cast<std::uint8_t*>(zeroed_cache_lines(rows, emb::row_bytes(storage, dim)));
   if (data == nullptr) return false;
+  adopt(storage, data, rows, dim);
+  return true;
+}
+
+void PackedTable::adopt(Storage storage, std::uint8_t* data, std::size_t rows, std::size_t dim) {
   std::free(data_);
   data_ = data;
   inverse_norms_.reset();
   storage_ = storage;
   rows_ = rows;
   dim_ = dim;
-  return true;
 }
 
 std::int64_t PackedTable::quantize(std::size_t first, const float* src, std::size_t n) {

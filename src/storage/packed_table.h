@@ -27,6 +27,10 @@ class PackedTable {
   // line). Returns false (and keeps what it had) if memory runs out.
   bool allocate(Storage storage, std::size_t rows, std::size_t dim);
 
+  // Takes `data` (rows x row_bytes(storage, dim) bytes from malloc, on a 64-byte line; freed
+  // with the table) in place of what the table held.
+  void adopt(Storage storage, std::uint8_t* data, std::size_t rows, std::size_t dim);
+
   Storage storage() const { return storage_; }
   std::size_t rows() const { return rows_; }
   std::size_t dim() const { return dim_; }

@@ -14,7 +14,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { init, Embedding, EmbeddingBag, SGD, Adagrad, memoryUsage, saveSafetensors, loadSafetensors } from 'wasm-embedding';
+import {
+  init, Embedding, EmbeddingBag, SGD, Adagrad, memoryUsage, saveSafetensors, loadSafetensors, parseWordVectors, loadWordVectors, saveWordVectors,
+} from 'wasm-embedding';
 import { BUILDS, assertBitEqual } from './helpers.mjs';
 
 const fx = JSON.parse(readFileSync(new URL('../fixtures/storage.json', import.meta.url), 'utf8'));
@@ -282,6 +284,65 @@ test('fromSafetensors refuses a compressed tensor its metadata does not describe
   assertBitEqual(six.weight, q.weight, 'int4, dim 6');
   assert.equal(five.embeddingDim, 5);
   for (const t of [q, source, six, five]) t.dispose();
+});
+
+// A GloVe file of 300 rows whose values span several magnitudes, a duplicate word in the middle.
+function wordVectorsText() {
+  const lines = [];
+  for (let r = 0; r < 300; ++r) {
+    const values = Array.from({ length: 13 }, (_, j) => (Math.sin(r * 13 + j) * 10 ** ((r % 5) - 2)).toPrecision(6));
+    lines.push(`${r === 150 ? 'w7' : `w${r}`} ${values.join(' ')}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+test('word vectors load straight into a compressed table, row by row: as quantizing the float32 table', async () => {
+  const text = wordVectorsText();
+  const float32 = parseWordVectors(text);
+  for (const build of BUILDS) {
+    await init({ simd: build.simd });
+    const dense = parseWordVectors(text);
+    for (const storage of STORAGES) {
+      const reference = dense.embedding.quantize(storage);
+      const parsed = parseWordVectors(text, { storage });
+      // Streamed in 97-byte chunks, so rows arrive in pieces.
+      const bytes = new TextEncoder().encode(text);
+      const chunks = (async function* chunks() { for (let at = 0; at < bytes.length; at += 97) yield bytes.subarray(at, at + 97); })();
+      const loaded = await loadWordVectors(chunks, { storage, format: 'glove' });
+      for (const { vocab, embedding, duplicates } of [parsed, loaded]) {
+        assert.equal(embedding.storage, storage);
+        assert.equal(embedding.requiresGrad, false);
+        assert.deepEqual(vocab.words, dense.vocab.words);
+        assert.equal(duplicates, 1);
+        assertBitEqual(embedding.weight, reference.weight, `${build.label}, ${storage}`, 13);
+      }
+      // Written out, a compressed table's words carry its dequantised values.
+      const back = parseWordVectors(saveWordVectors(parsed.vocab, parsed.embedding, { format: 'glove' }));
+      assertBitEqual(back.embedding.weight, reference.weight, `${build.label}, ${storage}: saveWordVectors`, 13);
+      for (const t of [reference, parsed.embedding, loaded.embedding, back.embedding]) t.dispose();
+    }
+    dense.embedding.dispose();
+  }
+  float32.embedding.dispose();
+});
+
+test('a word-vector row the storage cannot hold: a RangeError naming its line, the heap flat', async () => {
+  parseWordVectors('a 1 2\n', { storage: 'int8' }).embedding.dispose(); // warm the parser's buffers up
+  const before = memoryUsage().heapInUseBytes;
+  assert.throws(() => parseWordVectors('a 1 2\nb 3 4\nc 70000 1\n', { storage: 'float16' }),
+    (e) => e instanceof RangeError && e.message === "parseWordVectors: line 3 (row 2) cannot be stored as float16: 70000 at column 0 is past float16's range (±65504)");
+  assert.throws(() => parseWordVectors('2 2\na 1 2\nb -70000 -69999\n', { storage: 'int4' }),
+    (e) => e instanceof RangeError && /^parseWordVectors: line 3 \(row 1\) cannot be stored as int4: its minimum -70000/.test(e.message));
+  // 1e39 reads as Infinity (a float32 table keeps it): a compressed one cannot.
+  await assert.rejects(loadWordVectors(new TextEncoder().encode('a 1 2\nb 3 1e39\n'), { storage: 'int8' }),
+    (e) => e instanceof RangeError && e.message === 'loadWordVectors: line 2 (row 1) cannot be stored as int8: it holds Infinity at column 1');
+  assert.throws(() => parseWordVectors('a 1 2\n', { storage: 'int8', freeze: false }), (e) => e instanceof TypeError && /frozen: freeze must be true/.test(e.message));
+  assert.throws(() => parseWordVectors('a 1 2\n', { storage: 'int3' }), (e) => e instanceof RangeError && /storage must be/.test(e.message));
+  assert.throws(() => parseWordVectors('a 1 2\n', { storage: 8 }), TypeError);
+  assert.equal(memoryUsage().heapInUseBytes, before);
+  const f32 = parseWordVectors('a 1 2\n', { storage: 'float32' }).embedding;
+  assert.equal(f32.storage, 'float32');
+  f32.dispose();
 });
 
 test('storage and byteLength of every storage, empty tables included', () => {

@@ -14,6 +14,7 @@
 #include "embedding/embedding.h"
 #include "embedding/nearest.h"
 #include "kernels/active.h"
+#include "storage/packed_sink.h"
 #include "storage/packed_table.h"
 
 namespace {
@@ -245,6 +246,43 @@ TEST(PackedTable, SearchesAsTheFloat32TableOfItsRows) {
         }
       }
     }
+  }
+}
+
+// The word-vector sink: rows committed one by one (past its first room, so it grows; one written
+// and never committed, as a duplicate word's), a row it cannot store refused and kept for the
+// message, then handed to a table: the rows quantize_rows makes of the committed ones.
+TEST(PackedSink, QuantizesEachCommittedRow) {
+  for (Storage s : kStorages) {
+    SCOPED_TRACE(name(s));
+    const std::size_t dim = 9, rows = 40;
+    const std::vector<float> values = normal_rows(rows * dim, 21);
+    emb::PackedSink sink(s);
+    emb::io::RowSink& rs = sink;
+    ASSERT_TRUE(rs.begin(dim, 3));
+    for (std::size_t r = 0; r < rows; ++r) {
+      float* row = rs.next_row();
+      ASSERT_NE(row, nullptr);
+      std::fill_n(row, dim, 7.0f);  // a duplicate's row, overwritten by the next
+      row = rs.next_row();
+      std::copy_n(&values[r * dim], dim, row);
+      ASSERT_TRUE(rs.commit_row()) << "row " << r;
+    }
+    float* bad = rs.next_row();
+    std::fill_n(bad, dim, 0.0f);
+    bad[4] = std::numeric_limits<float>::quiet_NaN();
+    EXPECT_FALSE(rs.commit_row());
+    EXPECT_TRUE(sink.rejected());
+    EXPECT_TRUE(std::isnan(sink.row()[4]));
+    EXPECT_EQ(rs.rows(), rows);
+    rs.finish();
+    PackedTable table;
+    sink.move_to(table);
+    EXPECT_EQ(sink.rows(), 0u);
+    ASSERT_EQ(table.rows(), rows);
+    std::vector<std::uint8_t> want(rows * table.row_bytes());
+    ASSERT_EQ(emb::ref::quantize_rows(s, values.data(), rows, dim, want.data()), rows);
+    EXPECT_EQ(std::memcmp(table.data(), want.data(), want.size()), 0);
   }
 }
 
