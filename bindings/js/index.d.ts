@@ -463,6 +463,12 @@ export interface ParseWordVectorsOptions {
   limit?: number;
   /** Freeze the table (requiresGrad = false). Default true, as fromPretrained. */
   freeze?: boolean;
+  /**
+   * Store the table compressed, each row quantized as it is read (the float32 table never
+   * exists); default 'float32'. A compressed table is frozen (freeze must stay true), and a row
+   * it cannot hold is a RangeError naming its line, as quantize() would refuse it.
+   */
+  storage?: Storage;
 }
 
 export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {
@@ -493,7 +499,7 @@ export function parseWordVectors(source: string | Uint8Array | ArrayBuffer, opti
 /**
  * Writes a vocabulary and its table as a word-vector file: values as the shortest decimals that
  * read back to the same float32 (numpy's repr, as gensim writes them), or bit for bit in binary
- * (the C tool's layout). Default format 'word2vec'.
+ * (the C tool's layout); a compressed table's values dequantised. Default format 'word2vec'.
  */
 export function saveWordVectors(
   vocab: Vocab,
