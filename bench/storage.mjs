@@ -4,8 +4,11 @@
 //   forward   gather d = 64, B = 4096, V = 100k (uniform indices): emb.forward(Int32Array, out)
 //   bags      EmbeddingBag sum, 4096 bags x 20, V = 100k, d = 64, against onnxruntime-web's
 //             GatherBlockQuantized and Gather + DequantizeLinear (int8, one scale a row) + ReduceSum
+//   memory    peak RSS growth streaming GloVe into each storage (bench/storage-memory.mjs, one
+//             fresh process each), against the table's bytes plus the vocabulary's
 //
-//   flock /tmp/bench.lock node bench/storage.mjs [--only nearest,forward,bags] [--reps 7]
+//   flock /tmp/bench.lock node bench/storage.mjs [--only nearest,forward,bags,memory] [--reps 7]
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { init, Embedding, EmbeddingBag } from 'wasm-embedding';
 import { interleave, median, makeIndices, expectClose, rng } from './lib/common.mjs';
@@ -14,7 +17,7 @@ import { loadOrt } from './lib/peers.mjs';
 import { quantizedBagModels } from './lib/onnx.mjs';
 
 const { values: opts } = parseArgs({
-  options: { only: { type: 'string', default: 'nearest,forward,bags' }, reps: { type: 'string', default: '7' } },
+  options: { only: { type: 'string', default: 'nearest,forward,bags,memory' }, reps: { type: 'string', default: '7' } },
 });
 const SECTIONS = new Set(opts.only.split(','));
 const REPS = Number(opts.reps);
@@ -128,4 +131,21 @@ async function ortBags(indices, bags, L) {
     }
   }
   return contenders;
+}
+
+if (SECTIONS.has('memory')) {
+  const child = (storage) => new Promise((resolve, reject) => {
+    const p = fork(new URL('storage-memory.mjs', import.meta.url), ['--storage', storage], { execArgv: ['--expose-gc'] });
+    let result = null;
+    p.on('message', (m) => { result = m; });
+    p.on('exit', (code) => (result ? resolve(result) : reject(new Error(`storage-memory.mjs --storage ${storage} exited with ${code}`))));
+  });
+  const mb = (b) => `${(b / 1e6).toFixed(1)} MB`;
+  const rows = [];
+  for (const storage of ['float32', ...STORAGES]) {
+    const r = await child(storage);
+    rows.push([storage, mb(r.tableBytes), mb(r.vocabBytes), mb(r.growth), `${r.ratio.toFixed(2)}×`, `${r.seconds.toFixed(1)} s`]);
+  }
+  table('loadWordVectors(GloVe file stream, { storage }): peak RSS growth over the process after init (one fresh process each)',
+    ['storage', 'table', 'vocabulary', 'peak growth', 'growth / (table + vocabulary)', 'load time'], rows);
 }
