@@ -57,7 +57,7 @@ export interface PretrainedOptions extends Omit<EmbeddingOptions, 'seed'> {
 
 /** Compressed storages (frozen tables): FBGEMM's row-wise int8 and int4, and IEEE float16. */
 export type CompressedStorage = 'float16' | 'int8' | 'int4';
-export type Storage = 'float32' | CompressedStorage;
+export type TableStorage = 'float32' | CompressedStorage;
 
 /** What Embedding.fromQuantized needs to read packed rows. */
 export interface QuantizedOptions {
@@ -90,7 +90,7 @@ export abstract class Table {
   /** false freezes the table: backward() throws and optimizers skip it. Always false for a compressed table. */
   requiresGrad: boolean;
   /** 'float32', or the storage of a table made by quantize() or fromQuantized(). */
-  readonly storage: Storage;
+  readonly storage: TableStorage;
   /** Bytes of the stored rows, what is saved and shipped: a row takes 4 * embeddingDim bytes as float32, 2 * embeddingDim as float16, embeddingDim + 8 as int8, ceil(embeddingDim / 2) + 4 as int4. */
   readonly byteLength: number;
   /**
@@ -468,7 +468,7 @@ export interface ParseWordVectorsOptions {
    * exists); default 'float32'. A compressed table is frozen (freeze must stay true), and a row
    * it cannot hold is a RangeError naming its line, as quantize() would refuse it.
    */
-  storage?: Storage;
+  storage?: TableStorage;
 }
 
 export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {

@@ -72,7 +72,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
   writeFileSync(join(app, 'main.ts'), `
     import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
       saveSafetensors, loadSafetensors, saveNpy, loadNpy, Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
-      type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors, type Storage } from 'wasm-embedding';
+      type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors, type TableStorage } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
     const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
@@ -101,7 +101,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const saved: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
     const small: Embedding = new Embedding(10, 8).quantize('int8');
     const smallBag: EmbeddingBag = bag.quantize('int4');
-    const storage: Storage = small.storage;
+    const storage: TableStorage = small.storage;
     const fromBytes = EmbeddingBag.fromQuantized(new Uint8Array(10 * 8), { storage: 'int4', numEmbeddings: 10, embeddingDim: 8, mode: 'max' });
     const sizes: number[] = [small.byteLength, smallBag.forward([1], [0]).length, fromBytes.byteLength];
     emb.dispose();
