@@ -1,5 +1,6 @@
 #include "storage/packed_table.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <new>
@@ -68,33 +69,61 @@ std::int64_t PackedTable::bag_forward(const std::int32_t* idx, std::size_t n, co
   const std::size_t bad = check_bags(idx, n, offsets, num_bags, rows_);
   if (bad == kBadOffsets) return kBadOffsetsStatus;
   if (bad != n) return static_cast<std::int64_t>(bad);
-  // Bags a chunk at a time: as many as fit kChunkEntries entries (or one larger bag), their rows
-  // gathered dequantised into a table of the chunk's own (entry k is row k; padding entries the
-  // extra row `count`, never read), pooled by the float32 kernel, which so leaves out exactly
-  // what it would have.
+  // Bags a chunk at a time: as many as fit kChunkEntries entries, their rows gathered
+  // dequantised into a table of the chunk's own (entry k is row k; padding entries the extra
+  // row `count`, never read), pooled by the float32 kernel, which so leaves out exactly what it
+  // would have. A larger bag streams through one row of scratch (pool_large_bag).
   constexpr std::size_t kChunkEntries = 256;
   for (std::size_t b = 0, e; b < num_bags; b = e) {
     const std::size_t begin = static_cast<std::size_t>(offsets[b]);
+    const float* w = psw ? psw + begin : nullptr;
+    float* o = out + b * dim_;
+    if (static_cast<std::size_t>(offsets[b + 1]) - begin > kChunkEntries) {
+      pool_large_bag(idx + begin, static_cast<std::size_t>(offsets[b + 1]) - begin, mode, w, o);
+      e = b + 1;
+      continue;
+    }
     for (e = b + 1; e < num_bags && static_cast<std::size_t>(offsets[e + 1]) - begin <= kChunkEntries; ++e) {}
     const std::size_t count = static_cast<std::size_t>(offsets[e]) - begin, bags = e - b;
     const std::int32_t skip = static_cast<std::int32_t>(count);
     bag_rows_.resize((count + 1) * dim_);
     bag_idx_.resize(count);
     bag_offsets_.resize(bags + 1);
-    kernels::gather_packed(storage_, data_, rows_, dim_, idx + begin, count, bag_rows_.data());
+    gather(idx + begin, count, bag_rows_.data());
     for (std::size_t k = 0; k < count; ++k) bag_idx_[k] = idx[begin + k] == padding_idx ? skip : static_cast<std::int32_t>(k);
     for (std::size_t i = 0; i <= bags; ++i) bag_offsets_[i] = offsets[b + i] - static_cast<std::int32_t>(begin);
-    float* o = out + b * dim_;
     if (mode == BagMode::kMax) {
       bag_arg_.resize(bags * dim_);
       kernels::bag_max_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, bag_offsets_.data(), bags, skip,
                            o, bag_arg_.data());
     } else {
-      kernels::bag_sum_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, bag_offsets_.data(), bags,
-                           psw ? psw + begin : nullptr, skip, mode == BagMode::kMean, o);
+      kernels::bag_sum_f32(bag_rows_.data(), count + 1, dim_, bag_idx_.data(), count, bag_offsets_.data(), bags, w,
+                           skip, mode == BagMode::kMean, o);
     }
   }
   return kOk;
+}
+
+void PackedTable::pool_large_bag(const std::int32_t* idx, std::size_t count, BagMode mode, const float* psw,
+                                 float* o) {
+  bag_rows_.resize(dim_);
+  float* row = bag_rows_.data();
+  std::fill_n(o, dim_, 0.0f);
+  std::size_t kept = 0;
+  for (std::size_t k = 0; k < count; ++k) {
+    if (idx[k] == padding_idx) continue;
+    gather(idx + k, 1, row);
+    for (std::size_t c = 0; c < dim_; ++c) {
+      if (mode == BagMode::kMax) {
+        if (kept == 0 || row[c] > o[c]) o[c] = row[c];
+      } else {
+        o[c] = psw ? o[c] + psw[k] * row[c] : o[c] + row[c];
+      }
+    }
+    ++kept;
+  }
+  if (mode == BagMode::kMean && kept > 0)
+    for (std::size_t c = 0; c < dim_; ++c) o[c] /= static_cast<float>(kept);
 }
 
 const float* PackedTable::inverse_norms() {

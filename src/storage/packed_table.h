@@ -53,8 +53,8 @@ class PackedTable {
   std::int64_t prepare_lookup(const std::int32_t* idx, std::size_t n) const;
   std::int64_t gather(const std::int32_t* idx, std::size_t n, float* out) const;
   // As Embedding::bag_forward: the float32 bag kernels (bag_sum_f32, bag_max_f32) on the
-  // dequantised rows, bit for bit. A chunk of bags' rows at a time is gathered dequantised into
-  // a scratch block and pooled from there, so the float32 table never exists.
+  // dequantised rows, bit for bit. A chunk of bags' rows at a time (256 entries) is gathered
+  // dequantised into a scratch block and pooled from there, so the float32 table never exists.
   std::int64_t bag_forward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,
                            std::size_t num_bags, BagMode mode, const float* psw, float* out);
   // 1 / ||row||_2 of every dequantised row (0 for a zero row), computed at the first call and
@@ -62,7 +62,11 @@ class PackedTable {
   const float* inverse_norms();
 
  private:
-  const std::uint8_t* row(std::size_t r) const { return data_ + r * row_bytes(); }
+  // One bag of `count` entries, pooled a row at a time with the float32 bag kernels' operations
+  // on each element, in their order (o = 0, then o += w * row or o += row, / kept for the mean;
+  // the first row, then any strictly greater value, for the max): the same bits, in dim floats
+  // of scratch.
+  void pool_large_bag(const std::int32_t* idx, std::size_t count, BagMode mode, const float* psw, float* o);
 
   std::uint8_t* data_ = nullptr;
   Storage storage_ = Storage::kInt8;
