@@ -29,14 +29,13 @@ done
 
 # dist/: the npm package's files (copied only when changed, to keep timestamps meaningful).
 if [ -f build/wasm/embedding.js ]; then
-  # Both builds ship with one JS glue: it must not differ but for the .wasm file's name.
-  if ! sed 's/embedding-scalar\.wasm/embedding.wasm/g' build/wasm/embedding-scalar.js | cmp -s - build/wasm/embedding.js; then
-    echo "build.sh: the SIMD and scalar builds' JS glue differ; they can no longer share embedding.js" >&2
-    exit 1
-  fi
+  # Both builds ship with one JS glue (the SIMD build's): the scalar module gets its import names.
+  node scripts/align-scalar-imports.mjs build/wasm/embedding.js build/wasm/embedding-scalar.js \
+    build/wasm/embedding-scalar.wasm build/embedding-scalar.aligned.wasm
   mkdir -p dist
   rm -f dist/embedding-scalar.js
-  for f in build/wasm/embedding.wasm build/wasm/embedding-scalar.wasm build/wasm/embedding-threads.wasm \
+  cmp -s build/embedding-scalar.aligned.wasm dist/embedding-scalar.wasm || cp build/embedding-scalar.aligned.wasm dist/embedding-scalar.wasm
+  for f in build/wasm/embedding.wasm build/wasm/embedding-threads.wasm \
            bindings/js/threads-worker.js bindings/js/index.d.ts; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done

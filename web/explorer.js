@@ -211,7 +211,7 @@ function progress({ bytesRead, totalBytes, rows }, what) {
 
 function describe(vectors) {
   const { table, vocab, name } = vectors;
-  const storage = table.storage ?? 'float32';
+  const { storage } = table;
   return `${name} · ${count(vocab.size)} ${vectors.named ? 'words' : 'rows (no words in the file: search by row number)'} × ${table.embeddingDim} · ${storage}, ${bytes(vectors.bytes)}`;
 }
 

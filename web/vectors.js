@@ -1,15 +1,6 @@
 // Word vectors for the explorer: the GloVe table the data script prepared (safetensors, with
 // its words in the metadata), or a file the visitor brings, streamed with progress.
-import * as wasmEmbedding from 'wasm-embedding';
-
-// INTERIM (until word-vector loading, issue 8, is on main): a namespace import, so that the
-// page still loads and trains with a package that lacks these exports.
-const { Embedding, loadWordVectors, Vocab } = wasmEmbedding;
-function checkSupport() {
-  if (typeof Vocab !== 'function' || typeof Embedding.fromSafetensors !== 'function') {
-    throw new Error('this build of wasm-embedding cannot load word vectors yet (Vocab, Embedding.fromSafetensors: issue 8)');
-  }
-}
+import { Embedding, loadWordVectors, Vocab } from 'wasm-embedding';
 
 export const GLOVE = { url: '/data/glove.6B.100d.safetensors', name: 'GloVe 6B 100-d' };
 
@@ -27,7 +18,6 @@ export const GLOVE = { url: '/data/glove.6B.100d.safetensors', name: 'GloVe 6B 1
  * @returns {Promise<Vectors>}
  */
 export async function loadGlove(ready, onProgress) {
-  checkSupport();
   const response = await fetch(GLOVE.url);
   if (!response.ok) {
     throw new Error(`could not fetch ${GLOVE.url}: HTTP ${response.status} (npm start prepares it: node scripts/demo-data.mjs)`);
@@ -45,7 +35,6 @@ export async function loadGlove(ready, onProgress) {
  * @returns {Promise<Vectors>}
  */
 export async function loadFile(file, onProgress) {
-  checkSupport();
   if (/\.safetensors$/i.test(file.name)) {
     return openSafetensors(await readAll(file.stream(), file.size, onProgress), file.name);
   }

@@ -1,5 +1,5 @@
-// Embind layer for nearest-neighbour search over a float32 table: one call per search,
-// pointers as integers, false back when scratch memory runs out. The JS side
+// Embind layer for nearest-neighbour search over a float32 or a compressed table: one call per
+// search, pointers as integers, false back when scratch memory runs out. The JS side
 // (bindings/js/nearest.js) validates every argument first.
 #include <emscripten/bind.h>
 
@@ -8,13 +8,16 @@
 #include "address.h"
 #include "embedding/embedding.h"
 #include "embedding/nearest.h"
+#include "storage/packed_table.h"
 
 namespace {
 using emb::Embedding;
+using emb::PackedTable;
 
 // queries: m x dim floats, or 0 when the rows self[0 : m) are the queries; self: m rows left
 // out of their own query's results, or 0; exclude: ascending rows left out of every query's.
-bool nearest(Embedding& e, int metric, std::uintptr_t queries, std::size_t m, std::uintptr_t self, std::size_t k,
+template <typename Rows, typename Table>
+bool nearest(Table& t, int metric, std::uintptr_t queries, std::size_t m, std::uintptr_t self, std::size_t k,
              std::uintptr_t exclude, std::size_t num_exclude, std::uintptr_t index, std::uintptr_t score) {
   emb::NearestQuery q;
   q.metric = static_cast<emb::Metric>(metric);
@@ -24,19 +27,22 @@ bool nearest(Embedding& e, int metric, std::uintptr_t queries, std::size_t m, st
   q.self = ptr<const std::int32_t>(self);
   q.exclude = ptr<const std::int32_t>(exclude);
   q.num_exclude = num_exclude;
-  q.padding_row = e.padding_idx;
-  emb::TableRows rows(e);
+  q.padding_row = t.padding_idx;
+  Rows rows(t);  // a float32 table's rows, or a compressed one's dequantised a block at a time
   return emb::nearest(rows, q, ptr<std::int32_t>(index), ptr<float>(score));
 }
 
-bool analogy(Embedding& e, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::uintptr_t index,
+template <typename Rows, typename Table>
+bool analogy(Table& t, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::uintptr_t index,
              std::uintptr_t score) {
-  emb::TableRows rows(e);
-  return emb::analogy(rows, a, b, c, k, e.padding_idx, ptr<std::int32_t>(index), ptr<float>(score));
+  Rows rows(t);
+  return emb::analogy(rows, a, b, c, k, t.padding_idx, ptr<std::int32_t>(index), ptr<float>(score));
 }
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(nearest) {
-  emscripten::function("nearest", &nearest);
-  emscripten::function("analogy", &analogy);
+  emscripten::function("nearest", &nearest<emb::TableRows, Embedding>);
+  emscripten::function("analogy", &analogy<emb::TableRows, Embedding>);
+  emscripten::function("nearestPacked", &nearest<emb::PackedRows, PackedTable>);
+  emscripten::function("analogyPacked", &analogy<emb::PackedRows, PackedTable>);
 }

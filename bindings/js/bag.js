@@ -2,7 +2,7 @@
 import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
 import { BagBatch } from './bag-batch.js';
-import { Table, TABLE_OPTIONS, kCore, kPretrained } from './table.js';
+import { Table, TABLE_OPTIONS, kCore, kPretrained, kTrainable } from './table.js';
 
 export const BAG_MODES = { sum: 0, mean: 1, max: 2 };
 export const kReadOffsets = Symbol('read offsets'); // BagBatch's error messages for bad offsets
@@ -137,7 +137,7 @@ export class EmbeddingBag extends Table {
    */
   backward(indices, offsets, gradOutput, perSampleWeights) {
     const { rt, handle } = this[kCore];
-    if (!this.requiresGrad) throw new Error('backward: this EmbeddingBag is frozen (requiresGrad is false)');
+    this[kTrainable]('backward');
     const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
     const size = numBags * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');

@@ -3,7 +3,7 @@
 import { checkSize, describe, outOfRange } from './check.js';
 import { allocAligned, alignUp, disposable } from './runtime.js';
 import { Embedding } from './embedding.js'; // a cycle, used only at call time
-import { kCore, leakGuard } from './table.js';
+import { kCore, kTrainable, leakGuard } from './table.js';
 
 /**
  * Typed-array views of one allocation in wasm memory, each region on a cache line; the views
@@ -123,7 +123,7 @@ export class Batch {
   /** Accumulates the gradient of lookups indices[0 : n) given gradOutput[0 : n * embeddingDim). */
   backward(n = this.#capacity) {
     const { handle } = this.#table[kCore];
-    if (!this.#table.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    this.#table[kTrainable]('backward');
     const count = this.#count(n);
     this.#check(handle.backward(this.#regions.at('indices'), count, this.#regions.at('gradOutput')));
   }

@@ -51,6 +51,9 @@ export function saveCheckpoint(state, metadata = {}) {
     if (nameOf.has(table)) throw new TypeError(`saveCheckpoint: tables.${name} is the same table as tables.${nameOf.get(table)}`);
     nameOf.set(table, name);
     const { handle } = table[kCore]; // throws once disposed
+    if (table.storage !== 'float32') {
+      throw new TypeError(`saveCheckpoint: tables.${name} is stored as ${table.storage}; compressed tables are frozen and hold no training state (save them with saveSafetensors)`);
+    }
     description.tables[name] = {
       class: cls, numEmbeddings: table.numEmbeddings, embeddingDim: table.embeddingDim, requiresGrad: table.requiresGrad,
       options: {

@@ -2,7 +2,7 @@
 import { describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
-import { Table, TABLE_OPTIONS, kCopyRows, kCore } from './table.js';
+import { Table, TABLE_OPTIONS, kCopyRows, kCore, kTrainable } from './table.js';
 
 // Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
 // 64 KB; with threads 1 MB a thread, the least work the core splits (kPieceWork, src/parallel).
@@ -72,7 +72,7 @@ export class Embedding extends Table {
    */
   backward(indices, gradOutput) {
     const { rt, handle } = this[kCore];
-    if (!this.requiresGrad) throw new Error('backward: this Embedding is frozen (requiresGrad is false)');
+    this[kTrainable]('backward');
     const idx = readIndices(indices, this.numEmbeddings);
     const dim = this.embeddingDim;
     const grad = readFloats(gradOutput, idx.n * dim, 'gradOutput');

@@ -66,6 +66,23 @@ export interface PretrainedOptions extends Omit<EmbeddingOptions, 'seed'> {
   freeze?: boolean;
 }
 
+/** Compressed storages (frozen tables): FBGEMM's row-wise int8 and int4, and IEEE float16. */
+export type CompressedStorage = 'float16' | 'int8' | 'int4';
+export type TableStorage = 'float32' | CompressedStorage;
+
+/** What Embedding.fromQuantized needs to read packed rows. */
+export interface QuantizedOptions {
+  storage: CompressedStorage;
+  numEmbeddings: number;
+  embeddingDim: number;
+  paddingIdx?: number | null;
+}
+
+export interface QuantizedBagOptions extends QuantizedOptions {
+  mode?: BagMode;
+  includeLastOffset?: boolean;
+}
+
 /** A row-sparse gradient: sorted unique rows and their values (indices.length x embeddingDim). */
 export interface SparseGradient {
   indices: Int32Array;
@@ -81,19 +98,34 @@ export abstract class Table {
   readonly maxNorm: number | null;
   readonly normType: number;
   readonly scaleGradByFreq: boolean;
-  /** false freezes the table: backward() throws and optimizers skip it. */
+  /** false freezes the table: backward() throws and optimizers skip it. Always false for a compressed table. */
   requiresGrad: boolean;
+  /** 'float32', or the storage of a table made by quantize() or fromQuantized(). */
+  readonly storage: TableStorage;
+  /** Bytes of the stored rows, what is saved and shipped: a row takes 4 * embeddingDim bytes as float32, 2 * embeddingDim as float16, embeddingDim + 8 as int8, ceil(embeddingDim / 2) + 4 as int4. */
+  readonly byteLength: number;
+  /**
+   * A frozen copy in a compressed storage, keeping paddingIdx (and a bag's mode): int8 and int4
+   * are FBGEMM's row-wise layouts, byte for byte what PyTorch's embedding_bag_byte_prepack /
+   * embedding_bag_4bit_prepack write; float16 rounds to nearest even, as .half(). Lookups, bags
+   * and nearest read rows dequantised to float32: q * scale + bias, rounded after the multiply
+   * and after the add (PyTorch's embedding_bag_byte_unpack / _4bit_unpack, bit for bit).
+   * Throws RangeError naming a row that cannot be represented (a NaN or infinity, a value past
+   * float16's range, an int8 range overflowing float32, an int4 minimum or scale past float16's
+   * range), TypeError with maxNorm or when the table is already compressed.
+   */
+  quantize(storage: CompressedStorage): this;
   /** True once dispose() has run. */
   readonly disposed: boolean;
-  /** The accumulated gradient, or null before the first backward(). */
+  /** The accumulated gradient, or null before the first backward() (always for a compressed table). */
   readonly grad: SparseGradient | null;
   /** The gradient as a dense numEmbeddings * embeddingDim array. */
   denseGrad(): Float32Array;
   /** Zeroes the gradient (torch 1.13's zero_grad()). */
   zeroGrad(): void;
-  /** A copy of the whole table, row-major (after the updates a lazy optimizer still owes it). */
+  /** A copy of the whole table, row-major (after the updates a lazy optimizer still owes it; a compressed table's rows dequantised). */
   readonly weight: Float32Array;
-  /** Replaces the whole table (numEmbeddings * embeddingDim values). */
+  /** Replaces the whole table (numEmbeddings * embeddingDim values). Throws TypeError on a compressed table. */
   setWeight(weights: Float32Array): void;
   /**
    * The k rows nearest to each query, best first (exact search over every row). Equal scores
@@ -125,16 +157,24 @@ export class Embedding extends Table {
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
   /**
    * A table holding tensor `name` (default 'weight') of a safetensors file: 2-D F32, F16 or
-   * BF16 (widened exactly). Options: those of fromPretrained but embeddingDim.
+   * BF16 (widened exactly). Options: those of fromPretrained but embeddingDim. A tensor whose
+   * __metadata__ names a storage ("<name>.storage": 'float16' | 'int8' | 'int4', and
+   * "<name>.embedding_dim") loads as that compressed table, frozen, as saveSafetensors wrote it.
    */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
+  /**
+   * A frozen table from packed rows as PyTorch writes them (embedding_bag_byte_prepack,
+   * embedding_bag_4bit_prepack, a float16 tensor's bytes): numEmbeddings rows, row-major.
+   * RangeError for a wrong length or a row whose scale, bias or float16 values are not finite.
+   */
+  static fromQuantized(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: QuantizedOptions): Embedding;
   /** Rows indices[0], indices[1], ... one after another (length indices.length * embeddingDim). */
   forward(indices: Indices, out?: Float32Array): Float32Array;
   /** One row, as forward([index]). */
   lookup(index: number): Float32Array;
   /** A Batch of up to `capacity` indices: the zero-copy path for hot loops. */
   batch(capacity: number): Batch;
-  /** Accumulates d(loss)/d(weight) given d(loss)/d(forward(indices)). */
+  /** Accumulates d(loss)/d(weight) given d(loss)/d(forward(indices)). Throws on frozen and compressed tables. */
   backward(indices: Indices, gradOutput: Float32Array | number[]): void;
 }
 
@@ -190,6 +230,8 @@ export class EmbeddingBag extends Table {
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedBagOptions): EmbeddingBag;
   /** As Embedding.fromSafetensors. */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedBagOptions, 'embeddingDim'>): EmbeddingBag;
+  /** As Embedding.fromQuantized; a compressed bag pools the dequantised rows in every mode. */
+  static fromQuantized(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: QuantizedBagOptions): EmbeddingBag;
   readonly mode: BagMode;
   readonly includeLastOffset: boolean;
   /** numBags * embeddingDim values. perSampleWeights: one per index, mode 'sum' only. */
@@ -266,6 +308,7 @@ export abstract class Optimizer {
   [Symbol.dispose](): void;
 }
 
+/** float32 tables (compressed ones are frozen: an optimizer refuses them with a TypeError). */
 export type Parameters = (Embedding | EmbeddingBag)[];
 
 /**
@@ -360,7 +403,10 @@ export interface Tensor {
 }
 
 /**
- * A safetensors file: tables become F32 [numEmbeddings, embeddingDim]; a raw tensor's data is
+ * A safetensors file: tables become F32 [numEmbeddings, embeddingDim] (a compressed table its
+ * rows as stored: U8 [numEmbeddings, rowBytes] in FBGEMM's layout for int8/int4, F16
+ * [numEmbeddings, embeddingDim] for float16, with __metadata__ "<name>.storage" and
+ * "<name>.embedding_dim", which fromSafetensors reads back); a raw tensor's data is
  * the typed array loadSafetensors gives for its dtype (F16/BF16: a Float32Array, rounded to
  * nearest even, or a Uint16Array of bits). Tensors are ordered by dtype alignment, then name,
  * and the header is padded with spaces to a multiple of 8 bytes, as the reference writer does.
@@ -499,6 +545,12 @@ export interface ParseWordVectorsOptions {
   limit?: number;
   /** Freeze the table (requiresGrad = false). Default true, as fromPretrained. */
   freeze?: boolean;
+  /**
+   * Store the table compressed, each row quantized as it is read (the float32 table never
+   * exists); default 'float32'. A compressed table is frozen (freeze must stay true), and a row
+   * it cannot hold is a RangeError naming its line, as quantize() would refuse it.
+   */
+  storage?: TableStorage;
 }
 
 export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {
@@ -529,7 +581,7 @@ export function parseWordVectors(source: string | Uint8Array | ArrayBuffer, opti
 /**
  * Writes a vocabulary and its table as a word-vector file: values as the shortest decimals that
  * read back to the same float32 (numpy's repr, as gensim writes them), or bit for bit in binary
- * (the C tool's layout). Default format 'word2vec'.
+ * (the C tool's layout); a compressed table's values dequantised. Default format 'word2vec'.
  */
 export function saveWordVectors(
   vocab: Vocab,

@@ -48,6 +48,9 @@ function readExclude(exclude, rows) {
   return Int32Array.from(exclude).sort();
 }
 
+// The core's search over this table: the float32 one's, or the compressed one's.
+const forStorage = (table, float32, packed) => (table.storage === 'float32' ? float32 : packed);
+
 // Runs a search whose inputs are laid out by `write` in a scratch region ahead of the m x k
 // results; `search(index, score)` calls the core and returns false when memory runs out.
 function collect(table, m, k, inputBytes, write, search) {
@@ -85,7 +88,7 @@ export function nearest(table, query, k, options = {}) {
     if (vectors) rt.m.HEAPF32.set(vectors, (queriesAt = at) >>> 2);
     else rt.m.HEAP32.set(self, (selfAt = at) >>> 2);
     rt.m.HEAP32.set(excluded, (excludeAt = at + queryBytes) >>> 2);
-  }, (index, score) => rt.m.nearest(handle, METRICS[metric], queriesAt, m, selfAt, k, excludeAt, excluded.length, index, score));
+  }, (index, score) => forStorage(table, rt.m.nearest, rt.m.nearestPacked)(handle, METRICS[metric], queriesAt, m, selfAt, k, excludeAt, excluded.length, index, score));
 }
 
 /**
@@ -99,5 +102,5 @@ export function analogy(table, a, b, c, k = 10) {
   checkRow(b, rows, 'b');
   checkRow(c, rows, 'c');
   checkK(k);
-  return collect(table, 1, k, 0, () => {}, (index, score) => rt.m.analogy(handle, a, b, c, k, index, score));
+  return collect(table, 1, k, 0, () => {}, (index, score) => forStorage(table, rt.m.analogy, rt.m.analogyPacked)(handle, a, b, c, k, index, score));
 }

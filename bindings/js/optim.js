@@ -34,6 +34,7 @@ export class Optimizer {
     params.forEach((p, i) => {
       if (!(p instanceof Table)) throw new TypeError(`${name}: params[${i}] is ${describe(p)}, not an Embedding or EmbeddingBag`);
       p[kCore]; // throws if disposed
+      if (p.storage !== 'float32') throw new TypeError(`${name}: params[${i}] is stored as ${p.storage}, and compressed tables are frozen: optimizers need float32 tables`);
       if (params.indexOf(p) !== i) throw new TypeError(`${name}: params[${i}] appears more than once`);
     });
     checkOptions(options, allowed, `${name} options`);

@@ -3,6 +3,7 @@
 standard library and numpy (the published format; the `safetensors` package is not needed).
 
   python3 safetensors_torch.py export emb.safetensors   # an nn.Embedding and an nn.EmbeddingBag
+  python3 safetensors_torch.py compressed emb.safetensors  # the same table as float16, int8, int4
   python3 safetensors_torch.py load emb.safetensors     # a file saved by wasm-embedding, into PyTorch
 
 In the browser: Embedding.fromSafetensors(bytes, 'emb.weight'); back: saveSafetensors({ ... }).
@@ -77,6 +78,30 @@ def export_demo(path):
     print(f'wrote {path}: ' + ', '.join(f'{k} {list(v.shape)}' for k, v in tensors.items()))
 
 
+# A table in a compressed storage: float16 as .half(), int8 and int4 in FBGEMM's row-wise
+# layouts (PyTorch's prepack ops). The __metadata__ entries make Embedding.fromSafetensors load it
+# as that storage rather than as a float32 table.
+PREPACK = {'int8': torch.ops.quantized.embedding_bag_byte_prepack, 'int4': torch.ops.quantized.embedding_bag_4bit_prepack}
+
+
+def compressed(name, weight, storage):
+    """-> ({name: tensor}, {metadata entries}) for weight (a float32 [rows, dim] tensor)."""
+    packed = weight.half() if storage == 'float16' else PREPACK[storage](weight.contiguous())
+    return {name: packed}, {f'{name}.storage': storage, f'{name}.embedding_dim': str(weight.shape[1])}
+
+
+def export_compressed_demo(path):
+    torch.manual_seed(0)
+    weight = torch.nn.Embedding(1000, 64, padding_idx=0).weight.detach()
+    tensors, metadata = {}, {}
+    for storage in ('float16', 'int8', 'int4'):
+        t, m = compressed(f'emb.{storage}', weight, storage)
+        tensors.update(t)
+        metadata.update(m)
+    save_safetensors(tensors, path, metadata)
+    print(f'wrote {path}: ' + ', '.join(f'{k} {v.dtype} {list(v.shape)}' for k, v in tensors.items()))
+
+
 def load_demo(path):
     tensors, metadata = load_safetensors(path)
     for name, weight in tensors.items():
@@ -87,6 +112,7 @@ def load_demo(path):
 
 
 if __name__ == '__main__':
-    if len(sys.argv) != 3 or sys.argv[1] not in ('export', 'load'):
+    commands = {'export': export_demo, 'compressed': export_compressed_demo, 'load': load_demo}
+    if len(sys.argv) != 3 or sys.argv[1] not in commands:
         sys.exit(__doc__)
-    (export_demo if sys.argv[1] == 'export' else load_demo)(sys.argv[2])
+    commands[sys.argv[1]](sys.argv[2])

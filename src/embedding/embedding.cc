@@ -6,6 +6,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "embedding/cache_lines.h"
 #include "embedding/normal_init.h"
 #include "embedding/renorm.h"
 #include "kernels/active.h"
@@ -17,15 +18,9 @@ namespace emb {
 Embedding::~Embedding() { std::free(weight_); }
 
 bool Embedding::allocate(std::size_t rows, std::size_t dim) {
-  // rows * dim * 4 may overflow a 32-bit size_t. aligned_alloc returns nullptr (rather than
-  // aborting) when wasm memory cannot grow enough. Rows start on cache lines: SIMD loads of a
-  // row then never straddle one more line than they must.
-  constexpr std::size_t kAlign = 64;
-  if (dim != 0 && rows > (SIZE_MAX - kAlign) / sizeof(float) / dim) return false;
-  const std::size_t bytes = (rows * dim * sizeof(float) + kAlign - 1) / kAlign * kAlign;
-  float* w = static_cast<float*>(std::aligned_alloc(kAlign, bytes > 0 ? bytes : kAlign));
+  if (dim != 0 && rows > SIZE_MAX / sizeof(float) / dim) return false;
+  auto* w = static_cast<float*>(zeroed_cache_lines(rows * dim, sizeof(float)));
   if (w == nullptr) return false;
-  std::memset(w, 0, bytes);
   adopt(w, rows, dim);
   return true;
 }

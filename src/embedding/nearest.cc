@@ -131,12 +131,14 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
   const std::size_t group = std::min(m, kQueryGroup);
   const std::size_t block = std::max<std::size_t>(4, std::min(kMaxBlockRows, kBlockScores / group) & ~std::size_t{3});
   const std::unique_ptr<float[]> scores = allocate<float>(pieces * group * block);
+  const std::size_t scratch_floats = src.scratch_floats(block);
+  const std::unique_ptr<float[]> scratch = allocate<float>(pieces * scratch_floats + 1);
   const std::unique_ptr<TopK[]> top = allocate<TopK>(pieces * group);
   const std::unique_ptr<float[]> own_queries = nq.queries ? nullptr : allocate<float>(m * dim);
   const std::unique_ptr<float[]> inverse_query = cosine ? allocate<float>(m) : nullptr;
   const std::unique_ptr<float[]> piece_keys = pieces > 1 ? allocate<float>(pieces * m * k) : nullptr;
   const std::unique_ptr<std::int32_t[]> piece_rows = pieces > 1 ? allocate<std::int32_t>(pieces * m * k) : nullptr;
-  if (!scores || !top || (!nq.queries && !own_queries) || (cosine && !inverse_query) ||
+  if (!scores || !scratch || !top || (!nq.queries && !own_queries) || (cosine && !inverse_query) ||
       (pieces > 1 && (!piece_keys || !piece_rows)))
     return false;
   const float* inverse_row = cosine && rows > 0 ? src.inverse_norms() : nullptr;
@@ -157,6 +159,7 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
     float* keys = pieces > 1 ? piece_keys.get() + piece * m * k : score;
     std::int32_t* best_rows = pieces > 1 ? piece_rows.get() + piece * m * k : index;
     float* block_scores = scores.get() + piece * group * block;
+    float* piece_scratch = scratch.get() + piece * scratch_floats;
     TopK* heaps = top.get() + piece * group;
     // Queries a group at a time, each group in one pass over the rows, a block at a time: score
     // the block, turn its scores into keys (higher is better), offer them to the heaps.
@@ -165,7 +168,7 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
       for (std::size_t q = 0; q < g; ++q) heaps[q] = TopK{keys + (first + q) * k, best_rows + (first + q) * k, k, 0};
       for (std::size_t begin = row_begin; begin < row_end; begin += block) {
         const std::size_t n = std::min(block, row_end - begin);
-        src.score_block(l2, queries + first * dim, g, begin, n, block_scores);
+        src.score_block(l2, queries + first * dim, g, begin, n, block_scores, piece_scratch);
         for (std::size_t q = 0; q < g; ++q) {
           float* key = block_scores + q * n;
           if (cosine) {
@@ -225,7 +228,7 @@ void TableRows::read_row(std::size_t r, float* out) {
 }
 
 void TableRows::score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
-                            float* out) {
+                            float* out, float* /*scratch*/) {
   const float* block = table_.weight() + begin * dim;
   if (l2) kernels::l2sq_block_f32(block, n, dim, queries, m, out);
   else kernels::dot_block_f32(block, n, dim, queries, m, out);

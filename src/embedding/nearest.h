@@ -23,9 +23,11 @@ class RowSource {
   virtual void read_row(std::size_t r, float* out) = 0;
   // For q in [0, m), i in [0, n): out[q*n + i] = the dot product (l2 false) or the squared
   // Euclidean distance (l2 true) of query q (queries[q*dim : (q+1)*dim)) and row begin + i,
-  // as kernels/nearest/nearest.h computes them.
+  // as kernels/nearest/nearest.h computes them. scratch: scratch_floats(n) floats of the
+  // caller's, one region a thread (a search scores blocks on several threads at once).
   virtual void score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
-                           float* out) = 0;
+                           float* out, float* scratch) = 0;
+  virtual std::size_t scratch_floats(std::size_t /*n*/) const { return 0; }
   // 1 / ||row||_2 for every row (0 for a zero row), current; nullptr when memory runs out.
   virtual const float* inverse_norms() = 0;
 };
@@ -64,7 +66,7 @@ class TableRows final : public RowSource {
   explicit TableRows(Embedding& table);
   void read_row(std::size_t r, float* out) override;
   void score_block(bool l2, const float* queries, std::size_t m, std::size_t begin, std::size_t n,
-                   float* out) override;
+                   float* out, float* scratch) override;
   const float* inverse_norms() override;
 
  private:

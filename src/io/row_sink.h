@@ -3,6 +3,7 @@
 // can convert each row as it is committed, without the parser knowing.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace emb::io {
 
@@ -24,26 +25,55 @@ class RowSink {
   virtual std::size_t rows() const = 0;
 };
 
-// Rows into one row-major float32 table in malloc'd memory, starting on a 64-byte line (what
-// emb::Embedding::adopt takes). Room for the expected rows is reserved up front, since pages
-// never written cost no memory, and finish() trims it; past it the table doubles (a copy).
-class F32TableSink final : public RowSink {
+// Rows of a fixed number of bytes in one malloc'd block starting on a 64-byte line. Room for the
+// expected rows is reserved up front, since pages never written cost no memory, and trim()
+// gives back what was not used; past it the block doubles (a copy). What the sinks keep rows in.
+class RowBlock {
  public:
-  ~F32TableSink() override;
-  bool begin(std::size_t dim, std::size_t expected_rows) override;
-  float* next_row() override;
-  bool commit_row() override;
-  void finish() override;
-  std::size_t rows() const override { return rows_; }
-  std::size_t dim() const { return dim_; }
-  // Hands the table over (rows() x dim() floats, to be freed with free()); the sink is then empty.
-  float* release();
+  RowBlock() = default;
+  ~RowBlock();
+  RowBlock(const RowBlock&) = delete;
+  RowBlock& operator=(const RowBlock&) = delete;
+
+  // Room for the expected rows (0: 64 KB worth) if memory allows, else as many as it does.
+  // False when not even one row fits.
+  bool begin(std::size_t row_bytes, std::size_t expected_rows);
+  // Where row rows() goes (the block grown first if full); nullptr when memory runs out.
+  std::uint8_t* next();
+  void commit() { ++rows_; }
+  void trim();
+  std::size_t rows() const { return rows_; }
+  // Hands the block over (rows() rows, to be freed with free()); the block is then empty.
+  std::uint8_t* release();
 
  private:
   bool reserve(std::size_t rows);
 
-  float* table_ = nullptr;
-  std::size_t dim_ = 0, rows_ = 0, capacity_ = 0;
+  std::uint8_t* data_ = nullptr;
+  std::size_t row_bytes_ = 0, rows_ = 0, capacity_ = 0;
+};
+
+// Rows into one row-major float32 table (what emb::Embedding::adopt takes), written in place.
+class F32TableSink final : public RowSink {
+ public:
+  bool begin(std::size_t dim, std::size_t expected_rows) override {
+    dim_ = dim;
+    return block_.begin(dim * sizeof(float), expected_rows);
+  }
+  float* next_row() override { return reinterpret_cast<float*>(block_.next()); }
+  bool commit_row() override {
+    block_.commit();
+    return true;
+  }
+  void finish() override { block_.trim(); }
+  std::size_t rows() const override { return block_.rows(); }
+  std::size_t dim() const { return dim_; }
+  // Hands the table over (rows() x dim() floats, to be freed with free()); the sink is then empty.
+  float* release() { return reinterpret_cast<float*>(block_.release()); }
+
+ private:
+  RowBlock block_;
+  std::size_t dim_ = 0;
 };
 
 }  // namespace emb::io

@@ -2,8 +2,10 @@
 // the plain reference loops in the scalar wasm build (compiled without -msimd128).
 #pragma once
 #include "kernels/bag/bag.h"
+#include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"
 #include "kernels/nearest/nearest.h"
+#include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
 
 namespace emb {

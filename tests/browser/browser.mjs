@@ -68,11 +68,3 @@ export async function screenshot(page, name, selector) {
   if (selector) await page.locator(selector).screenshot({ path });
   else await page.screenshot({ path, fullPage: true });
 }
-
-/** True when the package in the page has what the explorer needs. INTERIM: until issue 8 is on main. */
-export function hasWordVectors(page, names = ['Vocab', 'loadSafetensors']) {
-  return page.evaluate(async (wanted) => {
-    const lib = await import('wasm-embedding');
-    return wanted.every((name) => typeof lib[name] === 'function');
-  }, names);
-}

@@ -3,10 +3,9 @@
 // dropped or picked by the visitor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, hasWordVectors, openPage, PHONE, screenshot, SKIP, start } from './browser.mjs';
+import { hasChromium, openPage, PHONE, screenshot, SKIP, start } from './browser.mjs';
 
 const GLOVE = '/data/glove.6B.100d.safetensors';
-const INTERIM = 'INTERIM: needs word-vector loading and nearest (issue 8) on main';
 
 let env;
 before(async () => {
@@ -14,13 +13,9 @@ before(async () => {
 });
 after(async () => env?.close());
 
-// Opens the page at `suffix` and waits for its first result; null when the package cannot load word vectors yet.
+// Opens the page at `suffix` and waits for its first result.
 async function openExplorer(suffix, viewport) {
   const opened = await openPage(env, suffix, viewport);
-  if (!(await hasWordVectors(opened.page))) {
-    await opened.close();
-    return null;
-  }
   await opened.page.waitForSelector('#results[data-state="shown"]', { timeout: 60_000 });
   return opened;
 }
@@ -55,7 +50,6 @@ const map = (page) => page.evaluate(() => ({
 test('explorer: #word=king shows the library\'s nearest neighbours and their map; suggestions, Enter and clicks navigate', { timeout: 120_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
   const opened = await openExplorer('#word=king');
-  if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
     t.diagnostic(`first result for #word=king ${await page.getAttribute('body', 'data-first-result-ms')} ms after navigation started`);
@@ -108,7 +102,6 @@ test('explorer: #word=king shows the library\'s nearest neighbours and their map
 test('explorer: an analogy link restores its view: man : king :: woman : queen', { timeout: 120_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
   const opened = await openExplorer('#analogy=man:king:woman');
-  if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
     assert.equal(await page.getAttribute('#results', 'data-view'), '#analogy=man:king:woman');
@@ -140,7 +133,6 @@ test('explorer: the scalar build (?simd=0) shows the same neighbours', { timeout
   const lists = [];
   for (const suffix of ['#word=jazz', '?simd=0#word=jazz']) {
     const opened = await openExplorer(suffix);
-    if (!opened) return t.skip(INTERIM);
     try {
       assert.equal(await opened.page.getAttribute('#simd', 'data-simd'), String(!suffix.includes('simd=0')));
       lists.push(await shownResults(opened.page));
@@ -169,10 +161,8 @@ function tinyNearest(word) {
 test('explorer: a dropped GloVe file switches the explorer; a malformed one shows the library\'s error and the page still searches', { timeout: 120_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
   const opened = await openExplorer('#word=king');
-  if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
-    if (!(await hasWordVectors(page, ['loadWordVectors']))) return t.skip(INTERIM);
     const text = Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');
     await page.evaluate((body) => {
       const data = new DataTransfer();
@@ -222,7 +212,6 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
 test('explorer: phone viewport (390 px) has no horizontal scroll', { timeout: 120_000 }, async (t) => {
   if (!hasChromium) return t.skip(SKIP);
   const opened = await openExplorer('#analogy=man:king:woman', PHONE);
-  if (!opened) return t.skip(INTERIM);
   const { page, problems, close } = opened;
   try {
     assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), PHONE.width);

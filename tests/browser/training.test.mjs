@@ -2,7 +2,7 @@
 // Workers, as a visitor does it (Start, Pause, Continue, the message box, the download).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, hasWordVectors, openPage, PHONE, screenshot, SKIP, start } from './browser.mjs';
+import { hasChromium, openPage, PHONE, screenshot, SKIP, start } from './browser.mjs';
 
 const EPOCHS = 3;
 const ACCURACY_BAR = 0.9; // the model reaches ~97% after one epoch with the default optimizer (Adagrad)
@@ -13,10 +13,9 @@ before(async () => {
 });
 after(async () => env?.close());
 
-// The runs that can train on this page: both, or only the random one while the GloVe vectors
-// cannot be loaded (INTERIM: until issue 8 is on main).
+// The two runs, once both are ready to train.
 async function liveRuns(page) {
-  const runs = (await hasWordVectors(page)) ? ['random', 'glove'] : ['random'];
+  const runs = ['random', 'glove'];
   await page.waitForFunction((keys) => keys.every((k) => document.querySelector(`.run[data-run="${k}"]`).dataset.epochs === '0'),
     runs, { timeout: 60_000 });
   return runs;
@@ -143,7 +142,6 @@ test('training: a word\'s neighbours move, and the trained model downloads as sa
   if (!hasChromium) return t.skip(SKIP);
   const { page, problems, close } = await openPage(env);
   try {
-    if (!(await hasWordVectors(page))) return t.skip('INTERIM: needs nearest and saveSafetensors (issue 8) on main');
     const runs = await liveRuns(page);
     await page.fill('input[name=epochs]', '2');
     await page.dispatchEvent('input[name=epochs]', 'change');

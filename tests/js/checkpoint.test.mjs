@@ -163,6 +163,9 @@ test('saveCheckpoint: bad arguments throw; tables saved without their optimizer 
   assert.throws(() => saveCheckpoint({ tables: { a: {} } }), { name: 'TypeError', message: /tables.a is a Object, not an Embedding or EmbeddingBag/ });
   assert.throws(() => saveCheckpoint({ tables: { emb }, optimizers: { opt } }), { name: 'TypeError', message: /optimizers.opt steps a table \(its params\[1\]\) that is not among the tables/ });
   assert.throws(() => saveCheckpoint({ tables: { emb }, optimizers: { opt: emb } }), { name: 'TypeError', message: /not an SGD, Adagrad, SparseAdam or RowwiseAdagrad/ });
+  const small = emb.quantize('int8');
+  assert.throws(() => saveCheckpoint({ tables: { small } }), { name: 'TypeError', message: /tables.small is stored as int8; compressed tables are frozen/ });
+  small.dispose();
 
   // Momentum makes rows that a step did not touch owe updates; saved without the optimizer, the
   // table carries them out first, as its weight getter would.

@@ -3,8 +3,9 @@
 // have at least twice that), and every result must be the same bits as on one thread: forward
 // (copying and zero-copy, narrow and wide rows), backward (padding, scaleGradByFreq,
 // accumulation over calls), bags (sum with weights, mean, max), the optimizers' steps on top,
-// and nearest-neighbour search (every metric, several queries, exclusions, analogies). init() waits until every helper is in its loop, so a helper that did not take its piece
-// would hang the call rather than pass. Also: the fallback without SIMD, and bad options.
+// and nearest-neighbour search (every metric, several queries, exclusions, analogies; compressed
+// tables too). init() waits until every helper is in its loop, so a helper that did not take its
+// piece would hang the call rather than pass. Also: the fallback without SIMD, and bad options.
 //
 //   node --test tests/js/
 import { test } from 'node:test';
@@ -115,6 +116,17 @@ test('threads: nearest and analogy over a big table are the same bits as one thr
     const analogy = emb.analogy(1, 2, 3, 5);
     rec('analogy: indices', analogy.indices);
     rec('analogy: scores', analogy.scores);
+    // Compressed tables: several queries are scored over rows dequantised into per-thread blocks.
+    for (const storage of ['float16', 'int8', 'int4']) {
+      const small = emb.quantize(storage);
+      for (const metric of ['cosine', 'l2']) {
+        const batch = small.nearest(queries, 25, { metric });
+        rec(`${storage}, ${metric}: 3 queries: indices`, batch.indices);
+        rec(`${storage}, ${metric}: 3 queries: scores`, batch.scores);
+      }
+      rec(`${storage}: analogy`, small.analogy(1, 2, 3, 5).indices);
+      small.dispose();
+    }
     emb.dispose();
   };
   sameRecords(await record(1, workload), await record(2, workload));

@@ -6,11 +6,13 @@
 // or a suite whose kernel left the list, fails at run time (GoogleTestVerification).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <iterator>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <random>
 #include <string>
@@ -19,7 +21,10 @@
 #include <vector>
 
 #include "kernels/bag/bag.h"
+#include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"
+#include "kernels/nearest/nearest.h"
+#include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
 #include "nearest_kernels.h"
 
@@ -1203,6 +1208,8 @@ TEST(bag_sum_backward_f32_reference, PaddingSlots) {
   ASSERT_EQ(emb::ref::bag_sum_backward_f32(grad, 2, offsets, 4, slots, 7, factor, mean.data(), 5), 7u);
   EXPECT_EQ(mean, (std::vector<float>{0, 0, 0, 0, 1, 1, 0.5f, 0.5f, 0.5f, 0.5f}));
 }
+
+#include "packed_kernels_test.inc"
 
 }  // namespace
 

@@ -74,7 +74,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, Table,
       saveSafetensors, loadSafetensors, saveNpy, loadNpy, Vocab, loadWordVectors, parseWordVectors, saveWordVectors,
       saveCheckpoint, loadCheckpoint, type Optimizer,
-      type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors } from 'wasm-embedding';
+      type InitInfo, type SparseGradient, type NearestResult, type Tensor, type WordVectors, type TableStorage } from 'wasm-embedding';
     const info: InitInfo = await init({ simd: false });
     const emb = new Embedding(100, 8, { paddingIdx: -1, maxNorm: 1, seed: 3 });
     const out: Float32Array = emb.forward([[1, 2], [3, 4]]);
@@ -109,9 +109,18 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     const vectors: Promise<WordVectors> = loadWordVectors(new Uint8Array(0), { limit: 10, onProgress: (p) => p.bytesRead });
     const rows: Int32Array = vocab.encode(['a', 'zzz'], { unk: 0 });
     const saved: Uint8Array = saveWordVectors(new Vocab(['x']), embedding, { format: 'word2vec-binary' });
+    const small: Embedding = new Embedding(10, 8).quantize('int8');
+    const smallBag: EmbeddingBag = bag.quantize('int4');
+    const storage: TableStorage = small.storage;
+    const fromBytes = EmbeddingBag.fromQuantized(new Uint8Array(10 * 8), { storage: 'int4', numEmbeddings: 10, embeddingDim: 8, mode: 'max' });
+    const sizes: number[] = [small.byteLength, smallBag.forward([1], [0]).length, fromBytes.byteLength];
     emb.dispose();
     // @ts-expect-error: 'auto' is for reading only
     saveWordVectors(vocab, embedding, { format: 'auto' });
+    // @ts-expect-error: int2 is not a storage
+    emb.quantize('int2');
+    // @ts-expect-error: fromQuantized needs the storage and the sizes
+    Embedding.fromQuantized(new Uint8Array(8), { embeddingDim: 2 });
     // @ts-expect-error: the mode is one of sum, mean, max
     new EmbeddingBag(10, 2, { mode: 'median' });
     // @ts-expect-error: indices are not strings
@@ -120,7 +129,7 @@ test('TypeScript users get the types, and misuse fails to compile', () => {
     new SGD([emb], {});
     // @ts-expect-error: numEmbeddings is read-only
     emb.numEmbeddings = 3;
-    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved, pooledZeroCopy, weightsGrad, resumed];`);
+    export const summary = [info.simd, out.length, grad?.indices.length, pooled, pswGrad, tables, near, batch, analogy, loaded, back, npy, duplicates, vectors, rows, saved, pooledZeroCopy, weightsGrad, resumed, storage, sizes];`);
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'esnext.disposable'], types: [] },
     files: ['main.ts'],

@@ -4,6 +4,7 @@
 import { checkOptions, describe } from '../check.js';
 import { allocAligned, requireRuntime } from '../runtime.js';
 import { Table } from '../table.js'; // a cycle, used only at call time
+import { packedFromTensor } from '../storage.js';
 import { DTYPES, decode, dtypeNamed, elementCount, encode } from './dtypes.js';
 
 const MAX_HEADER = 100_000_000;
@@ -14,15 +15,10 @@ const utf8 = new TextEncoder();
 /**
  * How a table describes itself as a tensor: table[kSafetensorsTensor](name) returns
  * { dtype, shape, data, metadata? } (metadata: strings merged into __metadata__). A float32
- * table is F32 [rows, dim]; a compressed table overrides it (U8 [rows, rowBytes] or F16
- * [rows, dim], with __metadata__ entries naming its storage), and tableFromTensor below reads
- * that back.
+ * table is F32 [rows, dim]; a compressed table U8 [rows, rowBytes] or F16 [rows, dim], with
+ * __metadata__ entries naming its storage, which tableFromSafetensors below reads back.
  */
 export const kSafetensorsTensor = Symbol('safetensors tensor');
-
-function floatTensor(table) {
-  return { dtype: 'F32', shape: [table.numEmbeddings, table.embeddingDim], data: table.weight };
-}
 
 /**
  * A plain Uint8Array over the bytes of a Uint8Array, an ArrayBuffer or another ArrayBufferView
@@ -145,9 +141,9 @@ export function loadSafetensors(bytes) {
   return { tensors: result, metadata };
 }
 
-function tableFromTensor(cls, name, t, data, metadata, options) {
+function tableFromTensor(cls, name, t, data, options) {
   if (!['F32', 'F16', 'BF16'].includes(t.dtype.name) || t.shape.length !== 2) {
-    throw new TypeError(`${cls.name}.fromSafetensors: tensor ${quote(name)} is ${t.dtype.name} ${shapeText(t.shape)}; a table needs a 2-D F32, F16 or BF16 tensor`);
+    throw new TypeError(`${cls.name}.fromSafetensors: tensor ${quote(name)} is ${t.dtype.name} ${shapeText(t.shape)}; a table needs a 2-D F32, F16 or BF16 tensor (or a compressed table's, with __metadata__ naming its storage)`);
   }
   return cls.fromPretrained(data, { ...options, embeddingDim: t.shape[1] });
 }
@@ -166,11 +162,15 @@ export function tableFromSafetensors(cls, bytes, name, options) {
     const names = tensors.map((x) => quote(x.name));
     throw new Error(`${cls.name}.fromSafetensors: no tensor named ${quote(name)} in the file (it holds ${names.length ? names.slice(0, 10).join(', ') + (names.length > 10 ? ', ...' : '') : 'no tensors'})`);
   }
+  // A compressed table's rows, as its metadata says (storage.js), go into wasm memory as they are.
+  if (metadata && Object.hasOwn(metadata, `${name}.storage`)) {
+    return packedFromTensor(cls, name, t, file.subarray(dataStart + t.begin, dataStart + t.end), metadata, options);
+  }
   // F32 at an aligned offset goes straight from the file into wasm memory, without a copy between.
   const at = file.byteOffset + dataStart + t.begin;
   const aligned = t.dtype.name === 'F32' && at % 4 === 0;
   const data = aligned ? new Float32Array(file.buffer, at, (t.end - t.begin) / 4) : tensorData(file, dataStart, t);
-  return tableFromTensor(cls, name, t, data, metadata, options);
+  return tableFromTensor(cls, name, t, data, options);
 }
 
 // One entry of saveSafetensors, checked: { name, dtype, shape, bytes }.
@@ -180,7 +180,7 @@ function entryTensor(name, entry, meta) {
   if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(name)) throw new TypeError(`${what}: the name holds a lone surrogate, which UTF-8 cannot encode`);
   let spec = entry;
   if (entry instanceof Table) {
-    spec = entry[kSafetensorsTensor] ? entry[kSafetensorsTensor](name) : floatTensor(entry);
+    spec = entry[kSafetensorsTensor](name);
     for (const [key, value] of Object.entries(spec.metadata ?? {})) {
       if (Object.hasOwn(meta, key) && meta[key] !== value) throw new Error(`${what}: its metadata key ${quote(key)} is already set to another value`);
       define(meta, key, value);
@@ -197,7 +197,8 @@ function entryTensor(name, entry, meta) {
 }
 
 /**
- * Writes a safetensors file: tables become F32 [numEmbeddings, embeddingDim] tensors; raw
+ * Writes a safetensors file: tables become F32 [numEmbeddings, embeddingDim] tensors (compressed
+ * ones their rows as stored, U8 [numEmbeddings, rowBytes] or F16, named in __metadata__); raw
  * tensors are { dtype, shape, data } (data as loadSafetensors returns it; F16/BF16 also as a
  * Uint16Array of bits). As the reference writer: tensors ordered by dtype alignment, then name;
  * the JSON header padded with spaces to a multiple of 8 bytes.

@@ -1,10 +1,12 @@
 // loadWordVectors, parseWordVectors, saveWordVectors (shared/API.md "Word vectors and
 // vocabularies"). Files stream through the C++ parser (src/io/word_vectors.h) a piece at a
-// time, and its rows land straight in the table's wasm memory.
+// time, and its rows land straight in the table's wasm memory (quantized row by row with the
+// storage option: src/storage/packed_sink.h).
 import { checkBoolean, checkOptions, describe } from '../check.js';
-import { requireRuntime } from '../runtime.js';
+import { allocAligned, requireRuntime } from '../runtime.js';
 import { Embedding } from '../embedding.js';
-import { Table, kCore, kPretrained } from '../table.js';
+import { STORAGES, checkStorage, whyUnrepresentable } from '../storage.js';
+import { Table, adoptPacked, kCore, kPretrained } from '../table.js';
 import { Vocab, kFromWordSet, kText } from './vocab.js';
 import { asyncSource, chunkBytes, syncSource } from './sources.js';
 
@@ -22,13 +24,17 @@ function checkFormat(format, allowed, fn) {
 
 function readOptions(options, allowed, fn) {
   checkOptions(options, allowed, `${fn} options`);
-  const { format = 'auto', limit, freeze = true } = options;
+  const { format = 'auto', limit, freeze = true, storage = 'float32' } = options;
   checkFormat(format, FORMATS, fn);
   if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
     throw new RangeError(`${fn}: limit must be a positive integer, got ${describe(limit)}`);
   }
   checkBoolean(freeze, 'freeze');
-  return { format, limit: Math.min(limit ?? MAX_ROWS, MAX_ROWS), freeze };
+  if (storage !== 'float32') {
+    checkStorage(storage, fn);
+    if (!freeze) throw new TypeError(`${fn}: a table stored as ${storage} is frozen: freeze must be true`);
+  }
+  return { format, limit: Math.min(limit ?? MAX_ROWS, MAX_ROWS), freeze, storage };
 }
 
 function outOfMemory(fn) {
@@ -70,15 +76,28 @@ function parseError(fn, parser, m) {
   return new Error(`${fn}: ${messages[error]()}`);
 }
 
-// One parse in progress: the C++ parser and the float32 table sink it writes rows into, in
-// wasm memory until dispose(). Each feed() takes at most INPUT_BYTES.
+// One parse in progress: the C++ parser and the sink it writes rows into (a float32 table, or
+// a compressed one quantizing each row as it comes), in wasm memory until dispose(). Each
+// feed() takes at most INPUT_BYTES.
 class Reader {
-  constructor(fn, format, limit, sizeBound) {
+  constructor(fn, format, limit, sizeBound, storage) {
     this.fn = fn;
     this.m = requireRuntime().m;
     this.bytesRead = 0;
-    this.sink = new this.m.F32TableSink();
+    this.storage = storage;
+    this.sink = storage === 'float32' ? new this.m.F32TableSink() : new this.m.PackedSink(STORAGES[storage]);
     this.parser = new this.m.WordVectorParser(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink.rowSink());
+  }
+
+  // The error for a parse that failed: a row the storage cannot hold (a RangeError naming its
+  // line or offset and why), else what the parser says.
+  failure() {
+    const { m, sink, storage } = this;
+    if (storage === 'float32' || !sink.rejected()) return parseError(this.fn, this.parser, m);
+    const { line, offset, row, dim } = report(this.parser, m);
+    const at = sink.rejectedRow() >>> 2;
+    const why = whyUnrepresentable(storage, Array.from(m.HEAPF32.subarray(at, at + dim)));
+    return new RangeError(`${this.fn}: ${line > 0 ? `line ${line}` : `byte ${offset}`} (row ${row}) cannot be stored as ${storage}: ${why}`);
   }
 
   get full() {
@@ -93,11 +112,11 @@ class Reader {
     const at = this.parser.input(piece.length);
     if (at === 0) throw outOfMemory(this.fn);
     this.m.HEAPU8.set(piece, at);
-    if (!this.parser.feed(piece.length)) throw parseError(this.fn, this.parser, this.m);
+    if (!this.parser.feed(piece.length)) throw this.failure();
   }
 
   end() {
-    if (!this.parser.finish()) throw parseError(this.fn, this.parser, this.m);
+    if (!this.parser.finish()) throw this.failure();
   }
 
   // The Vocab, copies of the parser's WordSet (UTF-8 checked, each word once), and the table,
@@ -111,6 +130,11 @@ class Reader {
     starts[rows] = textBytes;
     const slots = slotCount > 0 ? m.HEAPU32.slice(slotsAt >>> 2, (slotsAt >>> 2) + slotCount) : new Uint32Array(16);
     const vocab = Vocab[kFromWordSet](m.HEAPU8.slice(textAt, textAt + textBytes), starts, slots);
+    if (this.storage !== 'float32') {
+      const packed = new m.PackedTable();
+      sink.moveTo(packed);
+      return { vocab, embedding: adoptPacked(Embedding, rows, dim, {}, packed, this.storage), duplicates };
+    }
     const move = (handle) => {
       sink.moveTo(handle);
       return true;
@@ -170,7 +194,7 @@ class Progress {
 export async function loadWordVectors(source, options = {}) {
   const fn = 'loadWordVectors';
   requireRuntime();
-  const { format, limit, freeze } = readOptions(options, ['format', 'limit', 'freeze', 'onProgress', 'signal'], fn);
+  const { format, limit, freeze, storage } = readOptions(options, ['format', 'limit', 'freeze', 'storage', 'onProgress', 'signal'], fn);
   const { onProgress, signal } = options;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
     throw new TypeError(`${fn}: onProgress must be a function, got ${describe(onProgress)}`);
@@ -184,7 +208,7 @@ export async function loadWordVectors(source, options = {}) {
   let done = false;
   try {
     if (signal?.aborted) throw abortReason(signal);
-    reader = new Reader(fn, format, limit, input.sizeBound);
+    reader = new Reader(fn, format, limit, input.sizeBound, storage);
     const progress = new Progress(onProgress, input.totalBytes);
     let lastYield = Date.now();
     while (!reader.full) {
@@ -221,9 +245,9 @@ export async function loadWordVectors(source, options = {}) {
 export function parseWordVectors(source, options = {}) {
   const fn = 'parseWordVectors';
   requireRuntime();
-  const { format, limit, freeze } = readOptions(options, ['format', 'limit', 'freeze'], fn);
+  const { format, limit, freeze, storage } = readOptions(options, ['format', 'limit', 'freeze', 'storage'], fn);
   const input = syncSource(source, fn);
-  const reader = new Reader(fn, format, limit, input.sizeBound);
+  const reader = new Reader(fn, format, limit, input.sizeBound, storage);
   try {
     for (let next = input.next(); !next.done && !reader.full; next = input.next()) {
       for (const piece of piecesOf(next.value)) {
@@ -260,8 +284,19 @@ export function saveWordVectors(vocab, embedding, options = {}) {
     const i = vocab.words.findIndex((w) => w.includes('\n') || (space >= 0 && w.includes(' ')));
     throw new TypeError(`${fn}: word ${i} ${JSON.stringify(vocab.wordAt(i))} holds a ${format === 'glove' ? 'newline' : 'space or a newline'}, which the format cannot`);
   }
-  handle.catchUpAll(); // the values as the table's weight shows them
-  const writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), handle.weightPtr(), rows, embedding.embeddingDim);
+  // The values as the table's weight shows them: a float32 table's own memory, or a compressed
+  // table's rows dequantised into a copy.
+  let copy = { raw: 0, at: 0 };
+  if (embedding.storage === 'float32') {
+    handle.catchUpAll();
+  } else {
+    const weight = embedding.weight;
+    copy = allocAligned(rt.m, weight.byteLength);
+    if (copy.raw === 0) throw outOfMemory(fn);
+    rt.m.HEAPF32.set(weight, copy.at >>> 2);
+  }
+  const table = copy.raw ? copy.at : handle.weightPtr();
+  const writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), table, rows, embedding.embeddingDim);
   try {
     const at = writer.words(text.length);
     if (at === 0) throw outOfMemory(fn);
@@ -278,5 +313,6 @@ export function saveWordVectors(vocab, embedding, options = {}) {
     return file;
   } finally {
     writer.delete();
+    if (copy.raw) rt.m._free(copy.raw);
   }
 }
