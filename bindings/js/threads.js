@@ -39,7 +39,8 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
     for (let id = 1; id < threads; ++id) {
       const stack = m._malloc(STACK_BYTES);
       if (!stack) throw new RangeError('wasm-embedding: out of memory for a helper thread\'s stack');
-      workers.push(await startHelper(startWorker(WORKER_URL()), { module: await compiled, memory: m.wasmMemory, id, stackTop: stack + STACK_BYTES, names }));
+      const url = WORKER_URL();
+      workers.push(await startHelper(startWorker(url), url, { module: await compiled, memory: m.wasmMemory, id, stackTop: stack + STACK_BYTES, names }));
     }
     // Each helper said it was about to enter its loop; wait until all are in it.
     const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -58,7 +59,7 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
 // Starts one helper: waits for its 'loaded', sends it the module, memory and stack, waits for
 // 'ready'. Then it listens no more and, in Node, does not keep the process alive (its listener
 // would: adding one references the worker's port again).
-function startHelper(worker, init) {
+function startHelper(worker, url, init) {
   return new Promise((resolve, reject) => {
     const listen = (event, fn) => {
       if (worker.on) {
@@ -85,6 +86,7 @@ function startHelper(worker, init) {
       else if (message === 'ready') settle();
       else settle(message?.error ?? `unexpected message ${String(message)}`);
     }));
-    stop.push(listen('error', (err) => settle(err?.message ?? String(err))));
+    // A Web Worker whose script did not load gets an error event without a message.
+    stop.push(listen('error', (err) => settle(err?.message ?? `could not load its script ${url.href}: serve threads-worker.js next to the module`)));
   });
 }

@@ -1,7 +1,8 @@
 // Each example of examples/, copied out of the repository with the `npm pack` tarball installed,
 // built by its own `npm run build` with the pinned tools of tests/bundlers/package.json, served
 // on loopback and loaded in Debian's Chromium (playwright-core): the page must run init() in both
-// builds and show the rows Node computes. Also Node (import, require) and TypeScript (tsc
+// builds and show the rows Node computes (the Vite and webpack builds also with init({ threads: 2 }),
+// the results of 1 thread). Also Node (import, require) and TypeScript (tsc
 // --strict under three moduleResolution settings). Prints the case table (tool, version, bundle
 // size, time to init()) and writes it to build/bundlers.md.
 // Run: node --test tests/bundlers/   (after `npm run build`, which makes dist/)
@@ -18,11 +19,12 @@ const hasChromium = existsSync(CHROMIUM);
 const SKIP = `${CHROMIUM} not found (apt-get install -y chromium)`;
 
 // Browser cases. tool: the package whose pinned version builds it; site: the folder served
-// (index.html at its root); out: the bundler's output, measured; dev: served by `npm run dev`.
+// (index.html at its root); out: the bundler's output, measured; dev: served by `npm run dev`;
+// threads: the same build is also opened with ?threads=2 (init({ threads: 2 })).
 const CASES = [
-  { name: 'Vite build', example: 'vite', tool: 'vite', site: 'dist', out: 'dist' },
+  { name: 'Vite build', example: 'vite', tool: 'vite', site: 'dist', out: 'dist', threads: true },
   { name: 'Vite dev server', example: 'vite', tool: 'vite', dev: true },
-  { name: 'webpack 5, production', example: 'webpack', tool: 'webpack', site: '.', out: 'dist' },
+  { name: 'webpack 5, production', example: 'webpack', tool: 'webpack', site: '.', out: 'dist', threads: true },
   { name: 'Rollup 4 + node-resolve + import-meta-assets', example: 'rollup', tool: 'rollup', site: '.', out: 'dist' },
   { name: 'esbuild --bundle --format=esm + copy the .wasm', example: 'esbuild', tool: 'esbuild', site: '.', out: 'dist' },
   { name: 'Parcel 2', example: 'parcel', tool: 'parcel', site: 'dist', out: 'dist' },
@@ -190,6 +192,10 @@ const cdnRoute = (wasmAnswer) => ({ url: `${CDN}**`, handler: (route) => {
 const SPA_PAGE = '<!doctype html><html><body>App</body></html>'; // what a single-page app's server answers for any path
 const wasmAs = (type) => (file) => ({ headers: { 'Content-Type': type }, body: readFileSync(file) });
 
+// The app's server: its dev server, or scripts/serve.mjs (cross-origin isolated) on its site.
+const startServer = (c, app) => (c.dev ? startDevServer(app, ['--host', '127.0.0.1', '--port', '0'])
+  : serve({ port: 0, quiet: true, root: join(app, c.site) }).then((s) => ({ url: `http://127.0.0.1:${s.port}`, close: s.close })));
+
 for (const c of CASES) {
   test(`${c.name}: init() in both builds in Chromium, the rows Node computes`, { timeout: 180_000 }, async (t) => {
     if (!hasChromium) return t.skip(SKIP);
@@ -198,8 +204,7 @@ for (const c of CASES) {
     const app = apps.get(c.example);
     if (c.out) Object.assign(row, { buildSeconds: outcome(c.example).seconds, size: outputSize(join(app, c.out)) });
     if (c.example === 'no-bundler') row.size = outputSize(join(workspace.packageDir, 'dist'), ['index.js']);
-    const server = c.dev ? await startDevServer(app, ['--host', '127.0.0.1', '--port', '0'])
-      : await serve({ port: 0, quiet: true, root: join(app, c.site) }).then((s) => ({ url: `http://127.0.0.1:${s.port}`, close: s.close }));
+    const server = await startServer(c, app);
     try {
       for (const simd of [true, false]) {
         const { result, streamed, problems, requests } = await openPage(`${server.url}/index.html${simd ? '' : '?simd=0'}`,
@@ -214,6 +219,32 @@ for (const c of CASES) {
         row[simd ? 'simd' : 'scalar'] = { initMs: shown.initMs, readyMs: shown.readyMs };
       }
       row.pass = true;
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+// The threads build from the app the case above built: the bundler must emit threads.js as a
+// chunk, embedding-threads.wasm and threads-worker.js, and the helper must start. The page's big
+// lookup (512K values) is split across the 2 threads; its sum must equal 1 thread's.
+for (const c of CASES.filter((x) => x.threads)) {
+  test(`${c.name}: init({ threads: 2 }) on a cross-origin isolated page, the results of 1 thread`, { timeout: 120_000 }, async (t) => {
+    if (!hasChromium) return t.skip(SKIP);
+    outcome(c.example);
+    const server = await startServer(c, apps.get(c.example));
+    try {
+      const shown = {};
+      for (const threads of [2, 1]) {
+        const { result, problems, requests } = await openPage(`${server.url}/index.html?threads=${threads}`);
+        assert.equal(result.error, undefined, `the page shows an error (${threads} threads)`);
+        shown[threads] = JSON.parse(result.result);
+        assert.equal(shown[threads].threads, threads, 'the threads asked for, without a fallback');
+        assert.deepEqual(problems, [], `no console errors, page errors or failed requests (${threads} threads)`);
+        assert.deepEqual(requests.filter((u) => u.includes('/node_modules/')), [], 'everything comes from the bundle, not node_modules');
+      }
+      assert.deepEqual(shown[2].rows, expected, 'the rows Node computes');
+      assert.equal(shown[2].sum, shown[1].sum, 'the sum of the big lookup on 2 threads equals 1 thread\'s');
     } finally {
       await server.close();
     }
