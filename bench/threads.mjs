@@ -32,6 +32,13 @@ const CASES = [
     const G = randomFloats(65_536 * 64, 3);
     return { run: () => { emb.zeroGrad(); emb.backward(idx, G); }, result: () => emb.grad.values };
   }],
+  ['backward, the same: zeroGrad + zero-copy batch.backward', () => {
+    const emb = new lib.Embedding(100_000, 64, { seed: 1 });
+    const batch = emb.batch(65_536);
+    batch.indices.set(makeIndices(100_000, 65_536, 'uniform'));
+    batch.gradOutput.set(randomFloats(65_536 * 64, 3));
+    return { run: () => { emb.zeroGrad(); batch.backward(); }, result: () => emb.grad.values };
+  }],
   ['nearest, 341,479 x 100 (GloVe 6B 100-d\'s shape), cosine, k = 10, one query by row', () => {
     const emb = new lib.Embedding(341_479, 100, { seed: 1 });
     let out;
