@@ -435,8 +435,9 @@ export interface TrainingState {
  * (`<optimizer>.state.<i>.<field>`, torch.optim's field names where torch has them:
  * momentum_buffer, sum, exp_avg, exp_avg_sq, step; counters and the options its steps used), and
  * the classes and options that rebuild the objects, with a CRC-32 of it all, in the metadata.
- * Every table an optimizer steps must be among the tables. Gradients are not saved (as in
- * torch's state_dict). examples/pytorch/load_checkpoint.py loads the file into PyTorch.
+ * Every table an optimizer steps must be among the tables; compressed (quantized) tables hold no
+ * training state and throw a TypeError (save them with saveSafetensors). Gradients are not saved
+ * (as in torch's state_dict). examples/pytorch/load_checkpoint.py loads the file into PyTorch.
  * @param metadata more __metadata__ strings (returned by loadCheckpoint)
  */
 export function saveCheckpoint(state: TrainingState, metadata?: Record<string, string>): Uint8Array;
