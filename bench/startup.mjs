@@ -4,8 +4,8 @@
 //   node bench/startup.mjs --contender ours
 // For ours, phases splits the time after the import, as it runs: read (from init() to the bytes
 // being handed to WebAssembly.compile; the Emscripten glue sets itself up meanwhile), compile,
-// instantiate (from compiled to instantiated), and registration (Embind registering the bindings,
-// C++ static constructors, until init() resolves). importFloor: Node's cost for a first import()
+// instantiate (from compiled to instantiated), and ready (C++ static constructors and the
+// glue's last steps, until init() resolves). importFloor: Node's cost for a first import()
 // of a one-line module, the part of importMs that is not ours.
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
@@ -61,6 +61,6 @@ const phases = marks.instantiated && {
   read: marks.read - t0 - imported,
   compile: marks.compiled - marks.read,
   instantiate: marks.instantiated - marks.compiled,
-  registration: end - marks.instantiated,
+  ready: end - marks.instantiated,
 };
 report({ kind: 'startup', contender, ms: end - t0, importMs: imported, phases });

@@ -1,6 +1,6 @@
 // A helper thread of the threads build (threads.js starts it; in Node, platform.node.js gives
 // it `self` first). It instantiates the module on the shared memory, takes its own stack, and
-// enters emb_helper_main, which never returns: it takes its piece of every parallel loop. It
+// enters emb_threads_helper_main, which never returns: it takes its piece of every parallel loop. It
 // calls no import (it never allocates); any that runs is a bug, and says so.
 self.onmessage = ({ data: { module, memory, id, stackTop, names } }) => {
   try {

@@ -27,11 +27,11 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
   // The raw exports have minified names: the helpers need two of them, found here by identity
   // once Emscripten's lazy wrappers have made way for them (each called once, harmlessly).
   m.stackRestore(m.stackSave());
-  m._emb_helper_main(0);
+  m._emb_threads_helper_main(0);
   const names = {};
   for (const [name, fn] of Object.entries(m.asm)) {
     if (fn === m.stackRestore) names.stackRestore = name;
-    if (fn === m._emb_helper_main) names.main = name;
+    if (fn === m._emb_threads_helper_main) names.main = name;
   }
   if (!names.stackRestore || !names.main) throw new Error('wasm-embedding: the threads build does not export its helper entry points');
   const workers = [];
@@ -44,8 +44,8 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
     }
     // Each helper said it was about to enter its loop; wait until all are in it.
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (m._emb_helper_count() < threads - 1) {
-      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m._emb_helper_count()} helper thread(s) did not start`);
+    while (m._emb_threads_helper_count() < threads - 1) {
+      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m._emb_threads_helper_count()} helper thread(s) did not start`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   } catch (err) {

@@ -14,7 +14,7 @@ namespace emb {
 #if defined(EMB_THREADS)
 // Helper `id` (1, 2, ...) takes piece `id` of every job that has one, forever, waiting with
 // memory.atomic.wait32 in between (allowed in workers, not on a browser's main thread). Its
-// thread must have its own stack and thread-local storage (bindings/embind/threads.cc).
+// thread must have its own stack and thread-local storage (bindings/exports/threads.cc).
 void helper_loop(std::uint32_t id);
 // How many helpers have entered helper_loop.
 std::size_t helper_count();

@@ -8,6 +8,7 @@
 // Run: node --test tests/bundlers/   (after `npm run build`, which makes dist/)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
@@ -273,6 +274,26 @@ test('no bundler: an HTML page where the .wasm should be gives a message that sa
   if (!hasChromium) return t.skip(SKIP);
   const { result } = await openCdnPage(() => ({ headers: { 'Content-Type': 'text/html' }, body: SPA_PAGE }));
   assert.match(result.error, /^Error: wasm-embedding: https:\/\/cdn\.jsdelivr\.net\/npm\/wasm-embedding@[^ ]+\/dist\/embedding\.wasm is not a WebAssembly module \(it starts with "<!doctype html><"\).*Serve the \.wasm files next to the module.*init\(\{ wasm \}\)/);
+});
+
+// A page whose Content-Security-Policy allows no 'unsafe-eval' (only 'wasm-unsafe-eval', the
+// CDN and the page's own inline script, by its hash): the package must build no code from
+// strings (no new Function, no eval). Chromium refuses them with an EvalError and a console error.
+test('no bundler: a strict Content-Security-Policy (script-src without \'unsafe-eval\'): init() in both builds', { timeout: 60_000 }, async (t) => {
+  if (!hasChromium) return t.skip(SKIP);
+  const page = readFileSync(join(apps.get('no-bundler'), 'index.html'), 'utf8');
+  const inline = /<script type="module">([\s\S]*?)<\/script>/.exec(page)[1];
+  const csp = `script-src 'self' 'wasm-unsafe-eval' https://cdn.jsdelivr.net 'sha256-${createHash('sha256').update(inline).digest('base64')}'`;
+  const cdn = cdnRoute(wasmAs('application/wasm'));
+  const site = { url: '**/*', handler: (route) => (route.request().url().startsWith(CDN) ? cdn.handler(route)
+    : route.fulfill({ status: 200, headers: { 'Content-Type': 'text/html', 'Content-Security-Policy': csp }, body: page })) };
+  for (const simd of [true, false]) {
+    const { result, problems } = await openPage(`http://csp.test/index.html${simd ? '' : '?simd=0'}`, { route: site });
+    assert.equal(result.error, undefined, `the page shows an error (${simd ? 'SIMD' : 'scalar'})`);
+    assert.equal(JSON.parse(result.result).simd, simd, 'the build asked for');
+    assert.deepEqual(JSON.parse(result.result).rows, expected, `the rows Node computes (${simd ? 'SIMD' : 'scalar'})`);
+    assert.deepEqual(problems, [], 'no console errors (a CSP violation logs one), page errors or failed requests');
+  }
 });
 
 // Vite before 8 serves a pre-bundled copy of the package from node_modules/.vite/deps/ and

@@ -5,7 +5,7 @@
 import { checkBoolean, checkOptions, describe } from '../check.js';
 import { allocAligned, requireRuntime } from '../runtime.js';
 import { Embedding } from '../embedding.js';
-import { STORAGES, checkStorage, whyUnrepresentable } from '../storage.js';
+import { STORAGES, WasmPackedTable, checkStorage, whyUnrepresentable } from '../storage.js';
 import { Table, adoptPacked, kCore, kPretrained } from '../table.js';
 import { Vocab, kFromWordSet, kText } from './vocab.js';
 import { asyncSource, chunkBytes, syncSource } from './sources.js';
@@ -41,9 +41,9 @@ function outOfMemory(fn) {
   return new RangeError(`${fn}: out of memory: the vectors do not fit in WebAssembly memory (4 GiB at most)`);
 }
 
-// The parser's outcome (Parser::report in bindings/embind/word_vectors.cc).
+// The parser's outcome (emb_word_vectors_parser_report in bindings/exports/word_vectors.cc).
 function report(parser, m) {
-  const at = parser.report() >>> 3;
+  const at = m._emb_word_vectors_parser_report(parser) >>> 3;
   const [error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount] =
     m.HEAPF64.subarray(at, at + 16);
   return { error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount };
@@ -77,46 +77,51 @@ function parseError(fn, parser, m) {
 }
 
 // One parse in progress: the C++ parser and the sink it writes rows into (a float32 table, or
-// a compressed one quantizing each row as it comes), in wasm memory until dispose(). Each
-// feed() takes at most INPUT_BYTES.
+// a compressed one quantizing each row as it comes; pointers into wasm memory, until
+// dispose()). Each feed() takes at most INPUT_BYTES.
 class Reader {
   constructor(fn, format, limit, sizeBound, storage) {
+    const m = requireRuntime().m;
     this.fn = fn;
-    this.m = requireRuntime().m;
+    this.m = m;
     this.bytesRead = 0;
     this.storage = storage;
-    this.sink = storage === 'float32' ? new this.m.F32TableSink() : new this.m.PackedSink(STORAGES[storage]);
-    this.parser = new this.m.WordVectorParser(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink.rowSink());
+    this.sink = storage === 'float32' ? m._emb_word_vectors_f32_sink_new() : m._emb_storage_sink_new(STORAGES[storage]);
+    this.parser = this.sink && m._emb_word_vectors_parser_new(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink);
+    if (!this.parser) {
+      m._emb_word_vectors_sink_delete(this.sink);
+      throw outOfMemory(fn);
+    }
   }
 
   // The error for a parse that failed: a row the storage cannot hold (a RangeError naming its
   // line or offset and why), else what the parser says.
   failure() {
     const { m, sink, storage } = this;
-    if (storage === 'float32' || !sink.rejected()) return parseError(this.fn, this.parser, m);
+    if (storage === 'float32' || !m._emb_storage_sink_rejected(sink)) return parseError(this.fn, this.parser, m);
     const { line, offset, row, dim } = report(this.parser, m);
-    const at = sink.rejectedRow() >>> 2;
+    const at = m._emb_storage_sink_rejected_row(sink) >>> 2;
     const why = whyUnrepresentable(storage, Array.from(m.HEAPF32.subarray(at, at + dim)));
     return new RangeError(`${this.fn}: ${line > 0 ? `line ${line}` : `byte ${offset}`} (row ${row}) cannot be stored as ${storage}: ${why}`);
   }
 
   get full() {
-    return this.parser.full();
+    return this.m._emb_word_vectors_parser_full(this.parser) !== 0;
   }
 
   get rows() {
-    return this.sink.rows();
+    return this.m._emb_word_vectors_sink_rows(this.sink) >>> 0;
   }
 
   feed(piece) {
-    const at = this.parser.input(piece.length);
+    const at = this.m._emb_word_vectors_parser_input(this.parser, piece.length) >>> 0;
     if (at === 0) throw outOfMemory(this.fn);
     this.m.HEAPU8.set(piece, at);
-    if (!this.parser.feed(piece.length)) throw this.failure();
+    if (!this.m._emb_word_vectors_parser_feed(this.parser, piece.length)) throw this.failure();
   }
 
   end() {
-    if (!this.parser.finish()) throw this.failure();
+    if (!this.m._emb_word_vectors_parser_finish(this.parser)) throw this.failure();
   }
 
   // The Vocab, copies of the parser's WordSet (UTF-8 checked, each word once), and the table,
@@ -124,19 +129,20 @@ class Reader {
   result(freeze) {
     const { m, sink } = this;
     const { dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount } = report(this.parser, m);
-    const rows = sink.rows();
+    const rows = this.rows;
     const starts = new Uint32Array(rows + 1);
     starts.set(m.HEAPU32.subarray(startsAt >>> 2, (startsAt >>> 2) + rows));
     starts[rows] = textBytes;
     const slots = slotCount > 0 ? m.HEAPU32.slice(slotsAt >>> 2, (slotsAt >>> 2) + slotCount) : new Uint32Array(16);
     const vocab = Vocab[kFromWordSet](m.HEAPU8.slice(textAt, textAt + textBytes), starts, slots);
     if (this.storage !== 'float32') {
-      const packed = new m.PackedTable();
-      sink.moveTo(packed);
+      const packed = new WasmPackedTable(m);
+      if (!packed.ptr) throw outOfMemory(this.fn);
+      m._emb_storage_sink_move_to(sink, packed.ptr);
       return { vocab, embedding: adoptPacked(Embedding, rows, dim, {}, packed, this.storage), duplicates };
     }
     const move = (handle) => {
-      sink.moveTo(handle);
+      m._emb_word_vectors_f32_sink_move_to(sink, handle.ptr);
       return true;
     };
     const embedding = new Embedding(rows, dim, {}, { [kPretrained]: move });
@@ -145,8 +151,8 @@ class Reader {
   }
 
   dispose() {
-    this.parser.delete();
-    this.sink.delete();
+    this.m._emb_word_vectors_parser_delete(this.parser);
+    this.m._emb_word_vectors_sink_delete(this.sink);
   }
 }
 
@@ -296,23 +302,25 @@ export function saveWordVectors(vocab, embedding, options = {}) {
     rt.m.HEAPF32.set(weight, copy.at >>> 2);
   }
   const table = copy.raw ? copy.at : handle.weightPtr();
-  const writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), table, rows, embedding.embeddingDim);
+  let writer = 0;
   try {
-    const at = writer.words(text.length);
+    writer = rt.m._emb_word_vectors_writer_new(FORMATS.indexOf(format), table, rows, embedding.embeddingDim);
+    if (writer === 0) throw outOfMemory(fn);
+    const at = rt.m._emb_word_vectors_writer_words(writer, text.length) >>> 0;
     if (at === 0) throw outOfMemory(fn);
     rt.m.HEAPU8.set(text, at);
     const pieces = [];
     let total = 0;
-    for (let n; (n = writer.writePiece()) !== 0; total += n) {
+    for (let n; (n = rt.m._emb_word_vectors_writer_write_piece(writer) >>> 0) !== 0; total += n) {
       if (n === SIZE_MAX) throw outOfMemory(fn);
-      const piece = writer.piece();
+      const piece = rt.m._emb_word_vectors_writer_piece(writer) >>> 0;
       pieces.push(rt.m.HEAPU8.slice(piece, piece + n));
     }
     const file = new Uint8Array(total);
     pieces.reduce((offset, piece) => (file.set(piece, offset), offset + piece.length), 0);
     return file;
   } finally {
-    writer.delete();
+    rt.m._emb_word_vectors_writer_delete(writer);
     if (copy.raw) rt.m._free(copy.raw);
   }
 }

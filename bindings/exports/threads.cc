@@ -12,11 +12,13 @@ void* emscripten_tls_init(void);  // Emscripten's pthread runtime (no public hea
 
 // Never returns for id >= 1: sets up the thread's thread-local storage, then takes its piece of
 // every parallel loop. id 0 returns at once (the JS side calls it so to find the export).
-EMSCRIPTEN_KEEPALIVE void emb_helper_main(std::uint32_t id) {
+EMSCRIPTEN_KEEPALIVE void emb_threads_helper_main(std::uint32_t id) {
   if (id == 0) return;
   emscripten_tls_init();
   emb::helper_loop(id);
 }
-EMSCRIPTEN_KEEPALIVE std::uint32_t emb_helper_count() { return static_cast<std::uint32_t>(emb::helper_count()); }
+EMSCRIPTEN_KEEPALIVE std::uint32_t emb_threads_helper_count() {
+  return static_cast<std::uint32_t>(emb::helper_count());
+}
 }
 #endif
