@@ -86,6 +86,7 @@ const layers = [
   ['browser', () => nodeTest('tests/browser')],
   ['bundlers', () => nodeTest('tests/bundlers')],
   ['docs', () => nodeTest('tests/docs')],
+  ['site', () => nodeTest('tests/site')],
 ];
 const results = [];
 for (const [name, runLayer] of layers) {
