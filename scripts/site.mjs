@@ -49,13 +49,16 @@ function slugger() {
   };
 }
 
+// Repository files the site shows in another form.
+const ALIASES = new Map([['bindings/js/index.d.ts', 'api/index.html']]);
+
 /** Where a markdown link points in the site, relative to the page; null: not in the site. */
 function rewriteHref(href, mdPath, page, pageOf, siteHas) {
   if (/^([a-z][a-z0-9+.-]*:|#|\/\/)/i.test(href)) return href; // absolute URLs and in-page anchors
   const [path, hash = ''] = href.split(/(?=#)/);
   const target = posix.normalize(posix.join(posix.dirname(mdPath), decodeURIComponent(path)));
   const from = posix.dirname(page);
-  let sitePath = pageOf.get(target) ?? pageOf.get(posix.join(target, 'README.md'));
+  let sitePath = pageOf.get(target) ?? pageOf.get(posix.join(target, 'README.md')) ?? ALIASES.get(target);
   if (!sitePath && siteHas(target)) sitePath = target.endsWith('/') || !posix.extname(target) ? posix.join(target, 'index.html') : target;
   if (!sitePath) return null;
   return (posix.relative(from, sitePath) || posix.basename(sitePath)) + hash;
