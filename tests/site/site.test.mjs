@@ -146,7 +146,7 @@ test('every page of the site loads from nginx under a sub-path with no console e
   assert.deepEqual(failures, []);
 });
 
-test('the demo answers #word=king from the site, its data fetched relative to the page', { timeout: 120_000 }, async () => {
+test('the demo answers #word=king from the site and its training runs load the corpus, the data fetched relative to the page', { timeout: 120_000 }, async () => {
   const context = await browser.newContext();
   try {
     const { page, problems } = await open(context, `${base}web/#word=king`);
@@ -155,6 +155,9 @@ test('the demo answers #word=king from the site, its data fetched relative to th
     assert.equal(words.length, 10);
     assert.ok(words.includes('queen') && words.includes('prince'), `king's neighbours: ${words.join(', ')}`);
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    // The training workers fetched the SpamAssassin corpus (../data/spam.json) and are ready.
+    await page.waitForFunction(() => ['random', 'glove'].every((k) => document.querySelector(`.run[data-run="${k}"]`)?.dataset.epochs === '0'),
+      null, { timeout: 60_000 });
     assert.deepEqual(problems, []);
   } finally {
     await context.close();
