@@ -12,7 +12,8 @@
 //   node scripts/site.mjs            (npm run site builds and fetches the data first)
 //
 // Markdown links to other markdown files become links to their pages; links to repository
-// files the site does not hold (examples/, src/, ...) become plain text naming the path.
+// files the site does not hold (examples/, src/, ...) become plain text naming the path; a link to
+// nothing at all is kept as it is, for the site layer's link check to report.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix, relative } from 'node:path';
@@ -60,7 +61,7 @@ function rewriteHref(href, mdPath, page, pageOf, siteHas) {
   const from = posix.dirname(page);
   let sitePath = pageOf.get(target) ?? pageOf.get(posix.join(target, 'README.md')) ?? ALIASES.get(target);
   if (!sitePath && siteHas(target)) sitePath = target.endsWith('/') || !posix.extname(target) ? posix.join(target, 'index.html') : target;
-  if (!sitePath) return null;
+  if (!sitePath) return existsSync(join(ROOT, target)) ? null : href; // a typo stays a link: the site layer reports it
   return (posix.relative(from, sitePath) || posix.basename(sitePath)) + hash;
 }
 

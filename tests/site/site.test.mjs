@@ -18,6 +18,8 @@ const NGINX = '/usr/sbin/nginx';
 const CHROMIUM = '/usr/bin/chromium';
 const PREFIX = '/wasm-embedding/';
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const SKIP = !existsSync(NGINX) ? `${NGINX} not found (apt-get install -y nginx-light; scripts/bootstrap.sh does)`
+  : !existsSync(CHROMIUM) ? `${CHROMIUM} not found (apt-get install -y chromium)` : false;
 let site;
 let work;
 let nginx;
@@ -77,6 +79,7 @@ http {
 
 before(async () => {
   site = await buildSite({ quiet: true });
+  if (SKIP) return;
   work = mkdtempSync(join(tmpdir(), 'wasm-embedding-site-'));
   const port = await freePort();
   writeFileSync(join(work, 'nginx.conf'), nginxConfig(port));
@@ -124,7 +127,7 @@ async function open(context, url) {
   return { page, problems };
 }
 
-test('every page of the site loads from nginx under a sub-path with no console error and no failed request', { timeout: 120_000 }, async () => {
+test('every page of the site loads from nginx under a sub-path with no console error and no failed request', { timeout: 120_000, skip: SKIP }, async () => {
   const pages = htmlFiles();
   assert.ok(pages.includes('index.html') && pages.includes('docs/index.html') && pages.includes('api/index.html') && pages.includes('web/index.html'),
     `the site has its home, guides, API reference and demo (${pages.length} pages)`);
@@ -146,7 +149,7 @@ test('every page of the site loads from nginx under a sub-path with no console e
   assert.deepEqual(failures, []);
 });
 
-test('the demo answers #word=king from the site and its training runs load the corpus, the data fetched relative to the page', { timeout: 120_000 }, async () => {
+test('the demo answers #word=king from the site and its training runs load the corpus, the data fetched relative to the page', { timeout: 120_000, skip: SKIP }, async () => {
   const context = await browser.newContext();
   try {
     const { page, problems } = await open(context, `${base}web/#word=king`);
