@@ -156,7 +156,11 @@ export async function buildSite({ quiet = false } = {}) {
   log('demo, dist/ and data/ copied');
 
   // The API reference (typedoc.json: out site/api, every export documented or it fails).
-  execFileSync(join(ROOT, 'node_modules/.bin/typedoc'), ['--logLevel', quiet ? 'Error' : 'Warn'], { cwd: ROOT, stdio: 'inherit' });
+  try {
+    execFileSync(join(ROOT, 'node_modules/.bin/typedoc'), ['--logLevel', 'Warn'], { cwd: ROOT, stdio: 'inherit' });
+  } catch {
+    throw new Error('site: TypeDoc failed (above): every export of bindings/js/index.d.ts, and every member, needs a doc comment');
+  }
   log('API reference in site/api/');
 
   // The guides.
