@@ -74,6 +74,10 @@ function render(mdPath, page, pageOf, siteHas) {
         const inner = this.parser.parseInline(tokens);
         return `<h${depth} id="${slug(inner)}">${inner}</h${depth}>\n`;
       },
+      code({ text, lang }) {
+        if (lang !== 'output') return false; // marked's own rendering
+        return `<figure class="output"><figcaption>Output (checked by the tests)</figcaption><pre><code>${escapeHtml(text)}</code></pre></figure>\n`;
+      },
       link({ href, title, tokens }) {
         const inner = this.parser.parseInline(tokens);
         const to = rewriteHref(href, mdPath, page, pageOf, siteHas);
@@ -82,7 +86,8 @@ function render(mdPath, page, pageOf, siteHas) {
       },
     },
   });
-  const text = readFileSync(join(ROOT, mdPath), 'utf8');
+  // A block the docs layer checks as a js block's output (<!-- output --> + ```text) is labelled so.
+  const text = readFileSync(join(ROOT, mdPath), 'utf8').replace(/^<!-- output -->\n```text$/gm, '```output');
   const body = marked.parse(text);
   const title = text.match(/^#\s+(.+)$/m)?.[1].replace(/`/g, '') ?? mdPath;
   const up = posix.relative(posix.dirname(page), '.') || '.';
@@ -130,6 +135,9 @@ pre { padding: 0.8rem 1rem; overflow-x: auto; }
 pre code { padding: 0; background: none; }
 table { border-collapse: collapse; display: block; overflow-x: auto; margin: 1rem 0; }
 th, td { border: 1px solid var(--line); padding: 0.3rem 0.6rem; vertical-align: top; }
+.output { margin: -0.6rem 0 1rem; }
+.output figcaption { color: var(--muted); font-size: 0.8em; }
+.output pre { margin: 0.2rem 0 0; border-left: 3px solid var(--link); }
 .repo-path { border-bottom: 1px dotted var(--muted); }
 .site-foot { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: 0.85em; }
 `;
@@ -175,7 +183,7 @@ export async function buildSite({ quiet = false } = {}) {
   log(`${pageOf.size} pages rendered`);
   const size = (dir) => readdirSync(dir, { withFileTypes: true })
     .reduce((sum, e) => sum + (e.isDirectory() ? size(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);
-  log(`${relative(process.cwd(), SITE) || '.'}: ${(size(SITE) / 1e6).toFixed(1)} MB`);
+  log(`${relative(process.cwd(), SITE) || '.'}/ holds ${(size(SITE) / 1e6).toFixed(1)} MB`);
   return SITE;
 }
 
