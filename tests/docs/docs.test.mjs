@@ -4,7 +4,10 @@
 // - A ```js block is one test: it is written to build/docs-blocks/ (inside the repository, so
 //   `import ... from 'wasm-embedding'` resolves by name to the built dist/, as for npm users) and
 //   run with `node` in a fresh temporary folder holding copies of tests/docs/fixtures/ (a small
-//   `glove.6B.100d.txt`, ...). It passes when it exits 0 within 30 s.
+//   `glove.6B.100d.txt`, ...). It passes when it exits 0 within 30 s. That folder is also served
+//   on loopback (tests/docs/fixture-server.mjs: GET, HEAD, byte ranges), and fetch() resolves a
+//   relative URL against it (tests/docs/relative-fetch.mjs, preloaded), as in a page:
+//   `await fetch('emb.safetensors')` works.
 // - `<!-- not-run: why -->` on the line before a block skips it; the reason is required
 //   (a block that needs a browser, a network, a file the reader has).
 // - `<!-- continue -->` before a ```js block runs it after the previous ```js block of the same
@@ -15,10 +18,11 @@
 //   block: it then runs with bash in the fixture folder.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { serveFolder } from './fixture-server.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const blocksDir = join(root, 'build/docs-blocks');
@@ -55,12 +59,18 @@ export function extractBlocks(text) {
 }
 
 let work;
-before(() => {
+let server;
+const preload = join(root, 'tests/docs/relative-fetch.mjs');
+before(async () => {
   rmSync(blocksDir, { recursive: true, force: true });
   mkdirSync(blocksDir, { recursive: true });
   work = mkdtempSync(join(tmpdir(), 'wasm-embedding-docs-'));
+  server = await serveFolder(work);
 });
-after(() => rmSync(work, { recursive: true, force: true }));
+after(async () => {
+  await server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
 
 function freshFolder(name) {
   const dir = join(work, name);
@@ -68,9 +78,24 @@ function freshFolder(name) {
   return dir;
 }
 
-function runBlock(cmd, file, cwd) {
-  const r = spawnSync(cmd, [file], { cwd, encoding: 'utf8', timeout: 30_000, env: { ...process.env, NODE_NO_WARNINGS: '1' } });
-  const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal})` : ''}`;
+// Runs a block's program (asynchronously: the fixture server answers meanwhile).
+function spawnAsync(cmd, args, options) {
+  return new Promise((resolvePromise) => {
+    const child = spawn(cmd, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => { stdout += chunk; });
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeout);
+    child.on('error', (error) => { clearTimeout(timer); resolvePromise({ error, stdout, stderr }); });
+    child.on('close', (status, signal) => { clearTimeout(timer); resolvePromise({ status, signal, stdout, stderr }); });
+  });
+}
+
+async function runBlock(cmd, args, cwd) {
+  const env = { ...process.env, NODE_NO_WARNINGS: '1', DOCS_BASE_URL: `${server.url}${relative(work, cwd)}/` };
+  const r = await spawnAsync(cmd, args, { cwd, env, timeout: 30_000 });
+  const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal}: killed after 30 s?)` : ''}`;
   const tail = (s) => s.split('\n').slice(-30).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l)).join('\n');
   assert.ok(r.status === 0, `${why}\n--- stderr ---\n${tail(r.stderr)}\n--- stdout ---\n${tail(r.stdout)}`);
   return r.stdout;
@@ -109,20 +134,20 @@ for (const file of docFiles()) {
       }
       const current = { ...block, code };
       const run = { stdout: undefined };
-      test(name, () => {
+      test(name, async () => {
         const path = join(blocksDir, `${slug}-L${block.line}.mjs`);
         writeFileSync(path, `// ${file}, line ${block.line}\n${code}\n`);
-        run.stdout = runBlock(process.execPath, path, freshFolder(`${slug}-L${block.line}`));
+        run.stdout = await runBlock(process.execPath, ['--import', preload, path], freshFolder(`${slug}-L${block.line}`));
       });
       previousJs = current;
       lastRun = run;
       continue;
     }
     if (block.marker === 'run' && SHELL.has(block.lang)) {
-      test(name, () => {
+      test(name, async () => {
         const path = join(blocksDir, `${slug}-L${block.line}.sh`);
         writeFileSync(path, `set -euo pipefail\n${block.code}\n`);
-        runBlock('bash', path, freshFolder(`${slug}-L${block.line}`));
+        await runBlock('bash', [path], freshFolder(`${slug}-L${block.line}`));
       });
       continue;
     }
