@@ -167,3 +167,15 @@ test('every markdown file checked exists and holds no marker without a block aft
     });
   }
 });
+
+test('every guide in docs/ is listed in the docs index (docs/README.md) and the README', () => {
+  const index = readFileSync(join(root, 'docs/README.md'), 'utf8');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const unlisted = [];
+  for (const file of docFiles().filter((f) => f.startsWith('docs/') && f !== 'docs/README.md')) {
+    const name = file.slice('docs/'.length);
+    if (!index.includes(`](${name})`)) unlisted.push(`${file}: add a row to the table of docs/README.md`);
+    if (!readme.includes(`](${file})`)) unlisted.push(`${file}: add it to the README's list of guides`);
+  }
+  assert.deepEqual(unlisted, []);
+});
