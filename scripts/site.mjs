@@ -142,6 +142,18 @@ th, td { border: 1px solid var(--line); padding: 0.3rem 0.6rem; vertical-align: 
 .site-foot { max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: 0.85em; }
 `;
 
+/** TypeDoc's toolbar gets the site's links, relative to each page (its navigationLinks are not). */
+function linkApiToSite() {
+  const walk = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : [join(dir, e.name)]));
+  for (const file of walk(join(SITE, 'api')).filter((f) => f.endsWith('.html'))) {
+    const up = posix.relative(posix.dirname(relative(SITE, file).split('\\').join('/')), '.');
+    const links = NAV.filter(([to]) => !to.startsWith('api/') && to !== 'CHANGELOG.html')
+      .map(([to, label]) => `<a href="${posix.join(up, to)}">${label}</a>`).join('');
+    const html = readFileSync(file, 'utf8');
+    writeFileSync(file, html.replace('<div id="tsd-toolbar-links"></div>', `<div id="tsd-toolbar-links">${links}</div>`));
+  }
+}
+
 /** The package's files, as package.json's `files` ships them. */
 function packageFiles() {
   return JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).files.filter((f) => f.startsWith('dist/'));
@@ -169,6 +181,7 @@ export async function buildSite({ quiet = false } = {}) {
   } catch {
     throw new Error('site: TypeDoc failed (above): every export of bindings/js/index.d.ts, and every member, needs a doc comment');
   }
+  linkApiToSite();
   log('API reference in site/api/');
 
   // The guides.
