@@ -4,7 +4,7 @@
 // - A ```js block is one test: it is written to build/docs-blocks/ (inside the repository, so
 //   `import ... from 'wasm-embedding'` resolves by name to the built dist/, as for npm users) and
 //   run with `node` in a fresh temporary folder holding copies of tests/docs/fixtures/ (a small
-//   `glove.6B.100d.txt`, ...). It passes when it exits 0 within 30 s. That folder is also served
+//   `glove.6B.100d.txt`, ...). It passes when it exits 0 within 20 s. That folder is also served
 //   on loopback (tests/docs/fixture-server.mjs: GET, HEAD, byte ranges), and fetch() resolves a
 //   relative URL against it (tests/docs/relative-fetch.mjs, preloaded), as in a page:
 //   `await fetch('emb.safetensors')` works.
@@ -94,8 +94,8 @@ function spawnAsync(cmd, args, options) {
 
 async function runBlock(cmd, args, cwd) {
   const env = { ...process.env, NODE_NO_WARNINGS: '1', DOCS_BASE_URL: `${server.url}${relative(work, cwd)}/` };
-  const r = await spawnAsync(cmd, args, { cwd, env, timeout: 30_000 });
-  const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal}: killed after 30 s?)` : ''}`;
+  const r = await spawnAsync(cmd, args, { cwd, env, timeout: 20_000 });
+  const why = r.error ? r.error.message : `exit ${r.status}${r.signal ? ` (${r.signal}: killed after 20 s?)` : ''}`;
   const tail = (s) => s.split('\n').slice(-30).map((l) => (l.length > 300 ? `${l.slice(0, 300)}…` : l)).join('\n');
   assert.ok(r.status === 0, `${why}\n--- stderr ---\n${tail(r.stderr)}\n--- stdout ---\n${tail(r.stdout)}`);
   return r.stdout;
