@@ -10,6 +10,9 @@
 //   browser  node --test tests/browser: the demo page in headless Chromium (Playwright)
 //   bundlers node --test tests/bundlers: examples/ built by Vite, webpack, Rollup, esbuild, Parcel
 //            (and none: a CDN), loaded in Chromium; Node import/require; tsc
+//   docs     node --test tests/docs: every code block of README.md and docs/*.md runs (or says why not)
+//   site     node --test tests/site: npm run site's output served by nginx under a sub-path, every
+//            page loaded in Chromium (no console errors, the demo answers, no broken links)
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +85,8 @@ const layers = [
   ['package', () => nodeTest('tests/package')],
   ['browser', () => nodeTest('tests/browser')],
   ['bundlers', () => nodeTest('tests/bundlers')],
+  ['docs', () => nodeTest('tests/docs')],
+  ['site', () => nodeTest('tests/site')],
 ];
 const results = [];
 for (const [name, runLayer] of layers) {

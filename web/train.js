@@ -5,7 +5,7 @@ import { drawChart } from './chart.js';
 import { LEARNING_RATES } from './classifier.js';
 import { $, count, el, errorText, ms, percent } from './dom.js';
 
-const CORPUS_URL = '/data/spam.json';
+const CORPUS_URL = new URL('../data/spam.json', import.meta.url).href; // relative: any sub-path works
 const SEED = 1; // the random run's table and both runs' batch order
 const ACCURACY_TICKS = [0.5, 0.6, 0.7, 0.8, 0.9, 1];
 const epochCount = (n) => `${n} epoch${n === 1 ? '' : 's'}`;

@@ -2,7 +2,8 @@
 // its words in the metadata), or a file the visitor brings, streamed with progress.
 import { Embedding, loadWordVectors, Vocab } from 'wasm-embedding';
 
-export const GLOVE = { url: '/data/glove.6B.100d.safetensors', name: 'GloVe 6B 100-d' };
+// Relative to this module, so the page works from any sub-path (npm start's server, the static site).
+export const GLOVE = { url: new URL('../data/glove.6B.100d.safetensors', import.meta.url).href, name: 'GloVe 6B 100-d' };
 
 /**
  * A set of word vectors: the table, its vocabulary, and what to say about them.

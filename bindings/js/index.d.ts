@@ -6,11 +6,15 @@
 /** The package version. */
 export const version: string;
 
+/** Options of {@link init}. */
 export interface InitOptions {
   /** Force the SIMD128 build (true) or the scalar build (false). Default: SIMD when the engine supports it. */
   simd?: boolean;
   /** Where the .wasm comes from: a URL or path, or the module's bytes. Default: next to this module. */
-  wasm?: string | { readonly href: string } | ArrayBuffer | ArrayBufferView; // { href }: a URL
+  wasm?: string | {
+    /** A URL (a URL object fits). */
+    readonly href: string;
+  } | ArrayBuffer | ArrayBufferView;
   /**
    * Threads for big calls (forward, backward, bags, nearest): n > 1 loads the threads build
    * (SIMD128 over shared memory, n - 1 helper workers). Needs SharedArrayBuffer: Node, or a
@@ -20,11 +24,13 @@ export interface InitOptions {
   threads?: number;
 }
 
+/** What {@link init} resolves to: the build in use. */
 export interface InitInfo {
   /** Whether the SIMD128 build runs. */
   simd: boolean;
   /** Threads that big calls use (1 unless init({ threads }) could start more). */
   threads: number;
+  /** The package version, as {@link version}. */
   version: string;
   /** Why the threads asked for are not there (present only then). */
   threadsFallback?: string;
@@ -40,12 +46,19 @@ export function init(options?: InitOptions): Promise<InitInfo>;
 export function simdSupported(): boolean;
 
 /** The wasm memory size and the bytes malloc has handed out, of the active build. */
-export function memoryUsage(): { wasmMemoryBytes: number; heapInUseBytes: number };
+export function memoryUsage(): {
+  /** Bytes of wasm memory (it grows, never shrinks). */
+  wasmMemoryBytes: number;
+  /** Bytes malloc has handed out and not taken back. */
+  heapInUseBytes: number;
+};
 
 /** Row indices: integers in [0, numEmbeddings). Nested arrays are flattened row-major. */
 export type Indices = number[] | NestedIndices | Int32Array | Uint32Array | BigInt64Array;
+/** Nested arrays of row indices, flattened row-major (`[[1, 2], [3, 4]]` looks up 1, 2, 3, 4). */
 export interface NestedIndices extends Array<number | NestedIndices> {}
 
+/** Options of `new Embedding()` (and of `new EmbeddingBag()`), as torch.nn.Embedding's. */
 export interface EmbeddingOptions {
   /** Row whose gradient is always zero (zeroed at construction). In [-numEmbeddings, numEmbeddings); negative counts from the end. */
   paddingIdx?: number | null;
@@ -59,6 +72,7 @@ export interface EmbeddingOptions {
   seed?: number;
 }
 
+/** Options of {@link Embedding.fromPretrained}: those of the constructor but `seed`, and the two below. */
 export interface PretrainedOptions extends Omit<EmbeddingOptions, 'seed'> {
   /** Row width; required when weights is a flat Float32Array. */
   embeddingDim?: number;
@@ -68,35 +82,50 @@ export interface PretrainedOptions extends Omit<EmbeddingOptions, 'seed'> {
 
 /** Compressed storages (frozen tables): FBGEMM's row-wise int8 and int4, and IEEE float16. */
 export type CompressedStorage = 'float16' | 'int8' | 'int4';
+/** How a table stores its rows: float32, or one of the compressed storages. */
 export type TableStorage = 'float32' | CompressedStorage;
 
 /** What Embedding.fromQuantized needs to read packed rows. */
 export interface QuantizedOptions {
+  /** The storage the bytes are in. */
   storage: CompressedStorage;
+  /** Rows in the table. */
   numEmbeddings: number;
+  /** Values in a row (the row's byte width follows from it and the storage). */
   embeddingDim: number;
+  /** As {@link EmbeddingOptions.paddingIdx}: a zero padding row reads back as exact zeros. */
   paddingIdx?: number | null;
 }
 
+/** What {@link EmbeddingBag.fromQuantized} needs: {@link QuantizedOptions} and the bag's options. */
 export interface QuantizedBagOptions extends QuantizedOptions {
+  /** How a bag's rows are pooled. Default 'mean'. */
   mode?: BagMode;
+  /** As {@link EmbeddingBagOptions.includeLastOffset}. */
   includeLastOffset?: boolean;
 }
 
 /** A row-sparse gradient: sorted unique rows and their values (indices.length x embeddingDim). */
 export interface SparseGradient {
+  /** The rows that have a gradient, sorted, each once. */
   indices: Int32Array;
+  /** Their gradients, indices.length x embeddingDim, row-major. */
   values: Float32Array;
 }
 
 /** What Embedding and EmbeddingBag share: the table, its options, its gradient, ownership. */
 export abstract class Table {
+  /** Rows in the table. */
   readonly numEmbeddings: number;
+  /** Values in a row. */
   readonly embeddingDim: number;
   /** Normalised to >= 0, or null. */
   readonly paddingIdx: number | null;
+  /** The max-norm looked-up rows are renormalised to, or null. */
   readonly maxNorm: number | null;
+  /** p of the p-norm for maxNorm. */
   readonly normType: number;
+  /** Whether backward divides a row's gradient by its count in the call. */
   readonly scaleGradByFreq: boolean;
   /** false freezes the table: backward() throws and optimizers skip it. Always false for a compressed table. */
   requiresGrad: boolean;
@@ -143,6 +172,7 @@ export abstract class Table {
   analogy(a: number, b: number, c: number, k?: number): NearestResult;
   /** Frees the wasm memory, optimizer state included. Idempotent; later use throws. */
   dispose(): void;
+  /** dispose(), for `using` declarations. */
   [Symbol.dispose](): void;
 }
 
@@ -152,6 +182,7 @@ export abstract class Table {
  * before anything changes.
  */
 export class Embedding extends Table {
+  /** A table drawn from N(0, 1) (the same seed gives the same table in every build), the padding row zeroed. */
   constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
   /** A table holding these weights: row-major Float32Array (with embeddingDim) or rows. */
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedOptions): Embedding;
@@ -185,7 +216,9 @@ export class Embedding extends Table {
  * again after any call instead of keeping them. Bad indices throw as in Embedding.forward.
  */
 export class Batch {
+  /** As `table.batch(capacity)`. */
   constructor(table: Embedding, capacity: number);
+  /** The most indices one call takes. */
   readonly capacity: number;
   /** capacity indices, in wasm memory. */
   readonly indices: Int32Array;
@@ -199,11 +232,14 @@ export class Batch {
   backward(n?: number): void;
   /** Frees the batch's wasm memory. Idempotent; later use throws. */
   dispose(): void;
+  /** dispose(), for `using` declarations. */
   [Symbol.dispose](): void;
 }
 
+/** How {@link EmbeddingBag} pools a bag: sum, mean or element-wise max of its rows. */
 export type BagMode = 'sum' | 'mean' | 'max';
 
+/** Options of `new EmbeddingBag()`: those of {@link Embedding} and the two below. */
 export interface EmbeddingBagOptions extends EmbeddingOptions {
   /** How a bag's rows are pooled. Default 'mean', as in PyTorch. */
   mode?: BagMode;
@@ -211,13 +247,17 @@ export interface EmbeddingBagOptions extends EmbeddingOptions {
   includeLastOffset?: boolean;
 }
 
+/** Options of {@link EmbeddingBag.fromPretrained}. */
 export interface PretrainedBagOptions extends PretrainedOptions {
+  /** How a bag's rows are pooled. Default 'mean'. */
   mode?: BagMode;
+  /** As {@link EmbeddingBagOptions.includeLastOffset}. */
   includeLastOffset?: boolean;
 }
 
 /** 1-D indices (with offsets), or 2-D: equal-length bags, one array each (no offsets). */
 export type BagIndices = number[] | number[][] | Int32Array | Uint32Array | BigInt64Array;
+/** Where each bag starts in the 1-D indices: non-decreasing, starting at 0. */
 export type Offsets = number[] | Int32Array | Uint32Array | BigInt64Array;
 
 /**
@@ -226,13 +266,17 @@ export type Offsets = number[] | Int32Array | Uint32Array | BigInt64Array;
  * of the bag and of the mean's count.
  */
 export class EmbeddingBag extends Table {
+  /** A table drawn from N(0, 1), as {@link Embedding}'s constructor, pooling in `options.mode`. */
   constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
+  /** A bag table holding these weights, as {@link Embedding.fromPretrained}. */
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedBagOptions): EmbeddingBag;
   /** As Embedding.fromSafetensors. */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedBagOptions, 'embeddingDim'>): EmbeddingBag;
   /** As Embedding.fromQuantized; a compressed bag pools the dequantised rows in every mode. */
   static fromQuantized(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: QuantizedBagOptions): EmbeddingBag;
+  /** How a bag's rows are pooled. */
   readonly mode: BagMode;
+  /** Whether offsets end with indices.length. */
   readonly includeLastOffset: boolean;
   /** numBags * embeddingDim values. perSampleWeights: one per index, mode 'sum' only. */
   forward(indices: BagIndices, offsets?: Offsets | null, perSampleWeights?: Float32Array | number[]): Float32Array;
@@ -245,6 +289,7 @@ export class EmbeddingBag extends Table {
   batch(capacity: number, maxBags?: number): BagBatch;
 }
 
+/** Options of {@link BagBatch.forward} and {@link BagBatch.backward}. */
 export interface BagBatchOptions {
   /** Weigh each index by perSampleWeights[i] (mode 'sum' only). Default false. */
   perSampleWeights?: boolean;
@@ -260,8 +305,11 @@ export interface BagBatchOptions {
  * them. Bad input throws as in EmbeddingBag.forward.
  */
 export class BagBatch {
+  /** As `bag.batch(capacity, maxBags)`. */
   constructor(bag: EmbeddingBag, capacity: number, maxBags?: number);
+  /** The most indices one call takes. */
   readonly capacity: number;
+  /** The most bags one call takes. */
   readonly maxBags: number;
   /** capacity indices, in wasm memory. */
   readonly indices: Int32Array;
@@ -281,15 +329,23 @@ export class BagBatch {
   backward(n?: number, numBags?: number, options?: BagBatchOptions): Float32Array | undefined;
   /** Frees the batch's wasm memory. Idempotent; later use throws. */
   dispose(): void;
+  /** dispose(), for `using` declarations. */
   [Symbol.dispose](): void;
 }
 
+/** Options of {@link SGD}, as torch.optim.SGD's. */
 export interface SGDOptions {
+  /** Learning rate (required, as in PyTorch). */
   lr: number;
+  /** Momentum factor. Default 0. */
   momentum?: number;
+  /** Dampening for momentum. Default 0. */
   dampening?: number;
+  /** L2 penalty. Default 0. */
   weightDecay?: number;
+  /** Nesterov momentum (needs momentum > 0 and dampening 0). Default false. */
   nesterov?: boolean;
+  /** Maximise the objective instead of minimising it. Default false. */
   maximize?: boolean;
 }
 
@@ -302,9 +358,11 @@ export abstract class Optimizer {
    * changed nothing, when the optimizer's state for a table does not fit in wasm memory.
    */
   step(): void;
+  /** Zeroes the gradients of every parameter (torch 1.13's zero_grad()). */
   zeroGrad(): void;
   /** Applies the updates still owed to untouched rows and frees the optimizer's state. */
   dispose(): void;
+  /** dispose(), for `using` declarations. */
   [Symbol.dispose](): void;
 }
 
@@ -317,14 +375,21 @@ export type Parameters = (Embedding | EmbeddingBag)[];
  * next read (forward, lookup, weight) or touched.
  */
 export class SGD extends Optimizer {
+  /** An optimizer for these tables. */
   constructor(params: Parameters, options: SGDOptions);
 }
 
+/** Options of {@link Adagrad}, as torch.optim.Adagrad's. */
 export interface AdagradOptions {
+  /** Learning rate. Default 0.01. */
   lr?: number;
+  /** Learning-rate decay. Default 0. */
   lrDecay?: number;
+  /** L2 penalty. Default 0. */
   weightDecay?: number;
+  /** Starting value of the squared-gradient sums. Default 0. */
   initialAccumulatorValue?: number;
+  /** Added to the denominator. Default 1e-10. */
   eps?: number;
 }
 
@@ -333,23 +398,33 @@ export interface AdagradOptions {
  * only the gradient's rows move; with it, other rows replay their owed steps when next read.
  */
 export class Adagrad extends Optimizer {
+  /** An optimizer for these tables. */
   constructor(params: Parameters, options?: AdagradOptions);
 }
 
+/** Options of {@link SparseAdam}, as torch.optim.SparseAdam's. */
 export interface SparseAdamOptions {
+  /** Learning rate. Default 0.001. */
   lr?: number;
+  /** Decay rates of the first and second moment estimates. Default [0.9, 0.999]. */
   betas?: [number, number];
+  /** Added to the denominator. Default 1e-8. */
   eps?: number;
 }
 
 /** torch.optim.SparseAdam: only the rows in the gradient move. */
 export class SparseAdam extends Optimizer {
+  /** An optimizer for these tables. */
   constructor(params: Parameters, options?: SparseAdamOptions);
 }
 
+/** Options of {@link RowwiseAdagrad}, as FBGEMM's. */
 export interface RowwiseAdagradOptions {
+  /** Learning rate. Default 0.01. */
   lr?: number;
+  /** Added to the denominator. Default 1e-10. */
   eps?: number;
+  /** L2 penalty, added to the gradient. Default 0. */
   weightDecay?: number;
 }
 
@@ -358,12 +433,14 @@ export interface RowwiseAdagradOptions {
  * g' = g + weightDecay * w, G += mean(g'^2), w -= lr * g' / (sqrt(G) + eps).
  */
 export class RowwiseAdagrad extends Optimizer {
+  /** An optimizer for these tables. */
   constructor(params: Parameters, options?: RowwiseAdagradOptions);
 }
 
 /** How nearest() scores a row against a query. */
 export type Metric = 'cosine' | 'dot' | 'l2';
 
+/** Options of {@link Table.nearest}. */
 export interface NearestOptions {
   /**
    * 'cosine' (default; 0 against a zero row), 'dot', or 'l2': Euclidean distances, smallest
@@ -374,6 +451,7 @@ export interface NearestOptions {
   exclude?: number[] | Int32Array;
 }
 
+/** What {@link Table.nearest} and {@link Table.analogy} return: m * k entries, query by query. */
 export interface NearestResult {
   /** Row indices, best first per query; -1 where no row qualified. */
   indices: Int32Array;
@@ -386,6 +464,7 @@ export type Dtype =
   | 'BOOL' | 'U8' | 'I8' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'C64' | 'F64' | 'I64' | 'U64'
   | 'F4' | 'F6_E2M3' | 'F6_E3M2' | 'F8_E5M2' | 'F8_E4M3' | 'F8_E8M0' | 'F8_E4M3FNUZ' | 'F8_E5M2FNUZ';
 
+/** The typed arrays a {@link Tensor} holds its values in. */
 export type TensorData =
   | Float32Array | Float64Array | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
   | BigInt64Array | BigUint64Array;
@@ -397,8 +476,11 @@ export type TensorData =
  * Uint8Array for U8, BOOL and the raw bytes of the packed FP8/FP6/FP4 types. Row-major (C order).
  */
 export interface Tensor {
+  /** The element type. */
   dtype: Dtype;
+  /** The dimensions (an empty array for a scalar). */
   shape: number[];
+  /** The values, row-major. */
   data: TensorData;
 }
 
@@ -420,11 +502,18 @@ export function saveSafetensors(entries: Record<string, Table | Tensor>, metadat
  * the file, unknown dtypes, duplicate names) throws an Error naming what is wrong.
  * @returns metadata: the __metadata__ strings, or null when absent
  */
-export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): { tensors: Record<string, Tensor>; metadata: Record<string, string> | null };
+export function loadSafetensors(bytes: Uint8Array | ArrayBuffer): {
+  /** The tensors, by name. */
+  tensors: Record<string, Tensor>;
+  /** The __metadata__ strings, or null. */
+  metadata: Record<string, string> | null;
+};
 
 /** What a checkpoint holds: tables and the optimizers that step them, by name. */
 export interface TrainingState {
+  /** The tables, by name (their names prefix their tensors). */
   tables: Record<string, Embedding | EmbeddingBag>;
+  /** The optimizers, by name; each steps tables among `tables`. */
   optimizers?: Record<string, Optimizer>;
 }
 
@@ -448,8 +537,11 @@ export function saveCheckpoint(state: TrainingState, metadata?: Record<string, s
  * is not a checkpoint, is truncated or corrupted (checksum) throws an Error, creating nothing.
  */
 export function loadCheckpoint(bytes: Uint8Array | ArrayBuffer): {
+  /** The tables, by the names they were saved under. */
   tables: Record<string, Embedding | EmbeddingBag>;
+  /** The optimizers, by name, each stepping its tables among `tables`. */
   optimizers: Record<string, Optimizer>;
+  /** The metadata given to saveCheckpoint. */
   metadata: Record<string, string>;
 };
 
@@ -495,29 +587,59 @@ export type WordVectorFormat = 'auto' | 'glove' | 'word2vec' | 'word2vec-binary'
 
 // The web platform's stream, Blob, Response and AbortSignal, structurally: the real ones (DOM
 // or Node) fit, and these types need neither library.
+/** A web ReadableStream of bytes, structurally (the DOM's and Node's fit). */
 export interface ReadableStreamLike {
-  getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }>; cancel(reason?: unknown): Promise<void> };
+  /** A reader of its chunks. */
+  getReader(): {
+    /** The next chunk. */
+    read(): Promise<{
+      /** Whether the stream has ended. */
+      done: boolean;
+      /** The chunk's bytes. */
+      value?: Uint8Array;
+    }>;
+    /** Stops the stream (on an error or an abort). */
+    cancel(reason?: unknown): Promise<void>;
+  };
 }
 /** A Blob or a File. */
 export interface BlobLike {
+  /** Its size in bytes. */
   readonly size: number;
+  /** A stream of its bytes. */
   stream(): ReadableStreamLike;
 }
 /** A fetch Response: an error status rejects, Content-Length gives the progress total. */
 export interface ResponseLike {
+  /** Whether the status is 2xx. */
   readonly ok: boolean;
+  /** The HTTP status. */
   readonly status: number;
+  /** The HTTP status text. */
   readonly statusText: string;
+  /** The URL, named in errors. */
   readonly url: string;
+  /** The response type ('opaque' responses have no readable body). */
   readonly type: string;
+  /** Whether the body has been read already. */
   readonly bodyUsed: boolean;
-  readonly headers: { get(name: string): string | null };
+  /** Its headers (Content-Length, Content-Type). */
+  readonly headers: {
+    /** A header's value, or null. */
+    get(name: string): string | null;
+  };
+  /** A stream of the body. */
   readonly body: ReadableStreamLike | null;
 }
+/** An AbortSignal, structurally. */
 export interface AbortSignalLike {
+  /** Whether it has fired. */
   readonly aborted: boolean;
+  /** What the load rejects with once it fires. */
   readonly reason?: any;
+  /** Listens for the abort. */
   addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+  /** Stops listening. */
   removeEventListener(type: 'abort', listener: () => void): void;
 }
 
@@ -531,7 +653,9 @@ export type WordVectorSource =
   | ReadableStreamLike
   | AsyncIterable<Uint8Array>;
 
+/** What {@link LoadWordVectorsOptions.onProgress} receives. */
 export interface WordVectorProgress {
+  /** Bytes of the file read so far. */
   bytesRead: number;
   /** The file's size when known (a Blob, a Response with Content-Length, bytes, a Node fs.ReadStream). */
   totalBytes: number | undefined;
@@ -539,6 +663,7 @@ export interface WordVectorProgress {
   rows: number;
 }
 
+/** Options of {@link parseWordVectors} (and {@link loadWordVectors}). */
 export interface ParseWordVectorsOptions {
   /** Default 'auto'. */
   format?: WordVectorFormat;
@@ -554,6 +679,7 @@ export interface ParseWordVectorsOptions {
   storage?: TableStorage;
 }
 
+/** Options of {@link loadWordVectors}: those of {@link parseWordVectors}, progress and abort. */
 export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {
   /** Called during the load (every 1% of a file of known size, else every MiB) and once at the end. */
   onProgress?: (progress: WordVectorProgress) => void;
@@ -561,7 +687,9 @@ export interface LoadWordVectorsOptions extends ParseWordVectorsOptions {
   signal?: AbortSignalLike;
 }
 
+/** A word-vector file read: its words and their table. */
 export interface WordVectors {
+  /** The words, row by row. */
   vocab: Vocab;
   /** One row a word, the values as the file has them (text: the nearest float32, as strtof). */
   embedding: Embedding;
