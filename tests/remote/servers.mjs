@@ -222,7 +222,10 @@ export async function startFaultServer(files, { rate = 0, kinds = FAULTS, seed =
       const headers = { ...base, 'Content-Range': cr, 'Content-Length': body.length };
       if (fault === 'wrongRange') {
         const shift = 1 + Math.floor(rand() * 8);
-        headers['Content-Range'] = s >= shift && rand() < 0.5 ? `bytes ${s - shift}-${e - shift}/${bytes.length}` : `bytes ${s + shift}-${e + shift}/${bytes.length + shift}`;
+        // The size stays right (a wrong size would read as another version of the file).
+        if (e + shift < bytes.length && (s < shift || rand() < 0.5)) headers['Content-Range'] = `bytes ${s + shift}-${e + shift}/${bytes.length}`;
+        else if (s >= shift) headers['Content-Range'] = `bytes ${s - shift}-${e - shift}/${bytes.length}`;
+        else headers['Content-Range'] = `bytes ${s}-${e + 1}/${bytes.length}`;
       }
       if (fault === 'short') {
         body = body.subarray(0, Math.floor(body.length * rand()));

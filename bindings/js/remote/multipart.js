@@ -87,10 +87,9 @@ export function parseByteranges(body, boundary) {
     if (at + length > body.length) throw new Error(`multipart/byteranges: the part for bytes ${range.start}-${range.end} is cut short`);
     parts.push({ ...range, bytes: body.subarray(at, at + length) });
     at += length;
-    // CRLF (or LF), then the next delimiter.
-    if (body[at] === CR) ++at;
-    if (body[at] !== LF) throw new Error(`multipart/byteranges: the part for bytes ${range.start}-${range.end} is longer than its Content-Range`);
-    ++at;
+    // CRLF, then the next delimiter: strictly, so a part a byte short or long is an Error.
+    if (body[at] !== CR || body[at + 1] !== LF) throw new Error(`multipart/byteranges: the part for bytes ${range.start}-${range.end} does not end where its Content-Range says`);
+    at += 2;
     for (let k = 0; k < ascii.length; ++k) {
       if (body[at + k] !== ascii[k]) throw new Error(`multipart/byteranges: no boundary after the part for bytes ${range.start}-${range.end}`);
     }

@@ -130,10 +130,12 @@ class RemoteTable {
   }
 
   /**
-   * Slot indices of rows idx[from : to) into slots (from 0), fetching rows not cached. Returns
-   * when every row is in its slot, right before the synchronous lookup that uses them.
+   * Puts the slots of rows idx[from : to) into slots (from 0), fetching rows not cached, then
+   * returns lookup(slots), called synchronously as soon as every row is in its slot: nothing
+   * (another caller's rows arriving) can evict them in between.
    */
-  async slots(idx, from, to, slots, got) {
+  async withSlots(idx, from, to, got, lookup) {
+    const slots = new Int32Array(to - from);
     const core = this.core;
     const { cache, stats, fetcher } = core;
     for (let first = true; ; first = false) {
@@ -153,7 +155,7 @@ class RemoteTable {
         }
         slots[i - from] = s;
       }
-      if (missing === null) return;
+      if (missing === null) return lookup(slots);
       const rows = [...missing];
       const bytes = await Promise.all(fetcher.want(rows));
       this.core;
@@ -262,12 +264,9 @@ export class RemoteEmbedding extends RemoteTable {
     const got = new Map();
     let result = out;
     for (const [from, to] of parts) {
-      const slots = new Int32Array(to - from);
-      await this.slots(idx.int32, from, to, slots, got);
-      // Synchronous from here: nothing can evict these slots before the lookup.
-      if (parts.length === 1) return cache.table.forward(slots, out);
+      if (parts.length === 1) return this.withSlots(idx.int32, from, to, got, (slots) => cache.table.forward(slots, out));
       result ??= new Float32Array(size);
-      cache.table.forward(slots, result.subarray(from * dim, to * dim));
+      await this.withSlots(idx.int32, from, to, got, (slots) => cache.table.forward(slots, result.subarray(from * dim, to * dim)));
     }
     return result ?? new Float32Array(0);
   }
@@ -302,11 +301,10 @@ export class RemoteEmbeddingBag extends RemoteTable {
     for (const [b0, b1] of parts) {
       const from = csr[b0];
       const to = csr[b1];
-      const slots = new Int32Array(to - from);
-      await this.slots(idx.int32, from, to, slots, got);
       // The piece's bags, offsets as the slot table (of the same includeLastOffset) reads them.
       const local = Array.from(csr.subarray(b0, core.includeLastOffset ? b1 + 1 : b1), (o) => o - from);
-      const values = cache.table.forward(slots, local, weights ? weights.slice(from, to) : undefined);
+      const w = weights ? weights.slice(from, to) : undefined;
+      const values = await this.withSlots(idx.int32, from, to, got, (slots) => cache.table.forward(slots, local, w));
       if (parts.length === 1) return values;
       result ??= new Float32Array(numBags * dim);
       result.set(values, b0 * dim);
