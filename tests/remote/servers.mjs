@@ -73,7 +73,9 @@ export async function startNginx(root) {
   chmodSync(root, 0o755); // workers may run as nobody
   const port = await freePort();
   const cors = Object.entries(CORS).map(([k, v]) => `      add_header ${k} "${v}" always;`).join('\n');
-  writeFileSync(join(dir, 'nginx.conf'), `
+  // As root, workers would run as nobody, who cannot read files under /root (the bench's cache).
+  const user = process.getuid?.() === 0 ? 'user root;' : '';
+  writeFileSync(join(dir, 'nginx.conf'), `${user}
 daemon off;
 master_process on;
 worker_processes 1;
