@@ -1,57 +1,81 @@
-// The in-memory row cache of a remote table: a wasm table of `capacity` slots in the file's
-// storage (float32 for F32/F16/BF16; the compressed storage's packed rows otherwise), so
-// lookups run the in-memory kernels on slot indices and give the same bits; a least recently
-// used list of slots (typed arrays: touching a row costs a few writes); row -> slot.
+// The in-memory row cache of a remote table: a wasm table of slots in the file's storage
+// (float32 for F32/F16/BF16; the compressed storage's packed rows otherwise), so lookups run
+// the in-memory kernels on slot indices and give the same bits. It grows by doubling up to
+// `capacity` slots (cacheBytes), so opening costs nothing and memory follows use. Recency is a
+// stamp a slot (one write a lookup); when full, about the least recently used sixteenth goes
+// at once (one pass), never a row the lookup being served has touched.
 import { requireRuntime } from '../runtime.js';
 import { decode, dtypeNamed } from '../io/dtypes.js';
-import { kCore } from '../table.js';
+import { adoptPacked, kCore, kPretrained } from '../table.js';
+import { allocatePacked } from '../storage.js';
 
 const DENSE_LIMIT = 1 << 24; // tables up to this many rows map row -> slot with an Int32Array
+const FIRST_SLOTS = 1024;
+const SAMPLES = 256;
 
 export class RowCache {
   #rt;
   #info;
-  #prev;
-  #next;
-  #head = -1; // most recently used
-  #tail = -1; // least recently used
-  #used = 0; // slots handed out so far
+  #cls;
+  #options;
+  #allocated = 0; // slots in the current table
+  #stamp = new Float64Array(0); // last use of each slot; 0: free
+  #free = []; // free slots
+  #tick = 1;
+  #occupied = 0;
   #dense; // Int32Array row -> slot + 1 (0: not cached), or null (then #map)
   #map;
   #padSlot = -1;
+  #decoder;
 
   /**
-   * cls: Embedding or EmbeddingBag; info: format.js's tensor description; capacity: slots;
-   * options: the slot table's (a bag's mode and includeLastOffset); paddingIdx: the file's
-   * padding row (normalised), kept in slot 0, which is the slot table's paddingIdx.
+   * cls: Embedding or EmbeddingBag; info: format.js's tensor description; capacity: the most
+   * slots; options: the slot table's (a bag's mode and includeLastOffset); paddingIdx: the
+   * file's padding row (normalised) or null: kept in slot 0, the slot table's paddingIdx.
    */
   constructor(cls, info, capacity, options, paddingIdx) {
     this.#rt = requireRuntime();
     this.#info = info;
+    this.#cls = cls;
     this.capacity = capacity;
     this.paddingIdx = paddingIdx;
-    const { dim, storage } = info;
-    const slotOptions = { ...options, ...(paddingIdx !== null && { paddingIdx: 0 }) };
-    this.table = storage === 'float32'
-      ? cls.fromPretrained(new Float32Array(capacity * dim), { ...slotOptions, embeddingDim: dim })
-      : cls.fromQuantized(new Uint8Array(capacity * info.rowBytes), { ...slotOptions, storage, numEmbeddings: capacity, embeddingDim: dim });
-    this.#prev = new Int32Array(capacity);
-    this.#next = new Int32Array(capacity);
-    this.rowOf = new Int32Array(capacity).fill(-1);
+    this.#options = { ...options, ...(paddingIdx !== null && { paddingIdx: 0 }) };
     this.#dense = info.rows <= DENSE_LIMIT ? new Int32Array(info.rows) : null;
     this.#map = this.#dense ? null : new Map();
-    if (paddingIdx !== null) {
-      this.#padSlot = 0;
-      this.#used = 1; // slot 0 is the padding row's, never in the list, never evicted
-    }
     this.#decoder = info.storage === 'float32' && info.dtype !== 'F32' ? dtypeNamed.get(info.dtype) : null;
+    this.rowOf = new Int32Array(0);
+    this.table = null;
+    if (paddingIdx !== null) this.#padSlot = 0;
+    this.#grow(Math.min(capacity, FIRST_SLOTS));
   }
 
-  #decoder;
+  get size() { return this.#occupied; }
+  get cachedBytes() { return this.#occupied * this.#info.rowBytes; }
 
-  /** Rows cached. */
-  get size() { return this.#used - (this.#padSlot === 0 && this.rowOf[0] === -1 ? 1 : 0); }
-  get cachedBytes() { return this.size * this.#info.rowBytes; }
+  // A table of `slots` slots, holding the current one's rows in the same slots.
+  #grow(slots) {
+    const { dim, storage } = this.#info;
+    const old = this.table;
+    const cls = this.#cls;
+    const table = storage === 'float32'
+      ? new cls(slots, dim, this.#options, { [kPretrained]: (handle) => handle.allocate(slots, dim) })
+      : adoptPacked(cls, slots, dim, this.#options, allocatePacked(this.#rt, storage, slots, dim), storage);
+    const perSlot = storage === 'float32' ? 4 * dim : this.#info.rowBytes;
+    if (old) {
+      const at = (t) => (storage === 'float32' ? t[kCore].handle.weightPtr() : t[kCore].handle.dataPtr());
+      this.#rt.m.HEAPU8.copyWithin(at(table), at(old), at(old) + this.#allocated * perSlot);
+      old.dispose();
+    }
+    this.table = table;
+    const stamp = new Float64Array(slots);
+    stamp.set(this.#stamp);
+    const rowOf = new Int32Array(slots).fill(-1);
+    rowOf.set(this.rowOf);
+    for (let s = slots - 1; s >= this.#allocated; --s) if (s !== this.#padSlot) this.#free.push(s);
+    this.#stamp = stamp;
+    this.rowOf = rowOf;
+    this.#allocated = slots;
+  }
 
   /** The slot holding `row`, or -1. */
   slotOf(row) {
@@ -59,60 +83,87 @@ export class RowCache {
     return this.#map.get(row) ?? -1;
   }
 
-  /** Marks a cached slot as just used. */
-  touch(slot) {
-    if (slot === this.#padSlot || slot === this.#head) return;
-    this.#unlink(slot);
-    this.#pushFront(slot);
+  /**
+   * Starts a lookup (or a row's arrival): rows touched or installed from now on are not
+   * evicted until the next begin().
+   */
+  begin() {
+    this.#protect = ++this.#tick;
   }
 
-  #unlink(slot) {
-    const p = this.#prev[slot];
-    const n = this.#next[slot];
-    if (p >= 0) this.#next[p] = n; else this.#head = n;
-    if (n >= 0) this.#prev[n] = p; else this.#tail = p;
-  }
+  #protect = 0;
 
-  #pushFront(slot) {
-    this.#prev[slot] = -1;
-    this.#next[slot] = this.#head;
-    if (this.#head >= 0) this.#prev[this.#head] = slot;
-    this.#head = slot;
-    if (this.#tail < 0) this.#tail = slot;
-  }
-
-  #setSlot(row, slot) {
-    if (this.#dense) this.#dense[row] = slot + 1;
-    else this.#map.set(row, slot);
-  }
-
-  #deleteRow(row) {
-    if (this.#dense) this.#dense[row] = 0;
-    else this.#map.delete(row);
+  /**
+   * Slots of rows int32[from : to) into slots[0 : to - from), touching them; -1 where a row is
+   * not cached. Returns how many were not.
+   */
+  find(int32, from, to, slots) {
+    const dense = this.#dense;
+    const stamp = this.#stamp;
+    const now = this.#tick;
+    let misses = 0;
+    for (let i = from; i < to; ++i) {
+      const s = dense ? dense[int32[i]] - 1 : (this.#map.get(int32[i]) ?? -1);
+      if (s >= 0) stamp[s] = now;
+      else ++misses;
+      slots[i - from] = s;
+    }
+    return misses;
   }
 
   /**
-   * Writes row `row`'s bytes (as in the file) into a slot (a free one, else the least recently
-   * used row's) and returns it. The caller has checked the bytes (checkRow).
+   * Writes row `row`'s bytes (as in the file, checked by checkRow) into a slot and returns it:
+   * its own, a free one, a new one (growing), or one freed from the least recently used.
    */
   install(row, bytes) {
     let slot = this.slotOf(row);
     if (slot < 0) {
       if (row === this.paddingIdx) slot = this.#padSlot;
-      else if (this.#used < this.capacity) slot = this.#used++;
       else {
-        slot = this.#tail;
-        this.#unlink(slot);
-        this.#deleteRow(this.rowOf[slot]);
+        if (this.#free.length === 0) {
+          if (this.#allocated < this.capacity) this.#grow(Math.min(this.capacity, 2 * this.#allocated));
+          else this.#reclaim();
+        }
+        slot = this.#free.pop();
       }
       this.rowOf[slot] = row;
-      this.#setSlot(row, slot);
-      if (slot !== this.#padSlot) this.#pushFront(slot);
-    } else {
-      this.touch(slot);
+      if (this.#dense) this.#dense[row] = slot + 1;
+      else this.#map.set(row, slot);
+      ++this.#occupied;
     }
+    this.#stamp[slot] = this.#tick;
     this.#write(slot, bytes);
     return slot;
+  }
+
+  // Frees about the least recently used sixteenth of the slots (at least one), none touched
+  // since begin(): the stamp below which a sample's sixteenth lies, then one pass.
+  #reclaim() {
+    const stamp = this.#stamp;
+    const n = this.#allocated;
+    const protect = this.#protect;
+    const sample = [];
+    const step = Math.max(1, Math.floor(n / SAMPLES));
+    for (let s = 0; s < n; s += step) if (s !== this.#padSlot && stamp[s] < protect) sample.push(stamp[s]);
+    sample.sort((a, b) => a - b);
+    const threshold = sample[Math.floor(sample.length / 16)] ?? -1;
+    const evict = (s) => {
+      const row = this.rowOf[s];
+      if (this.#dense) this.#dense[row] = 0;
+      else this.#map.delete(row);
+      this.rowOf[s] = -1;
+      stamp[s] = 0;
+      --this.#occupied;
+      this.#free.push(s);
+    };
+    for (let s = 0; s < n; ++s) if (s !== this.#padSlot && this.rowOf[s] >= 0 && stamp[s] <= threshold && stamp[s] < protect) evict(s);
+    if (this.#free.length > 0) return;
+    let oldest = -1;
+    for (let s = 0; s < n; ++s) {
+      if (s !== this.#padSlot && this.rowOf[s] >= 0 && stamp[s] < protect && (oldest < 0 || stamp[s] < stamp[oldest])) oldest = s;
+    }
+    if (oldest < 0) throw new Error('wasm-embedding: remote table cache: every slot is in use by the lookup being served');
+    evict(oldest);
   }
 
   #write(slot, bytes) {
@@ -122,14 +173,6 @@ export class RowCache {
     if (storage !== 'float32') m.HEAPU8.set(bytes, handle.dataPtr() + slot * rowBytes);
     else if (this.#decoder) m.HEAPF32.set(decode(this.#decoder, bytes, dim), (handle.weightPtr() >>> 2) + slot * dim);
     else m.HEAPU8.set(bytes, handle.weightPtr() + slot * dim * 4);
-  }
-
-  /** Drops every row. */
-  clear() {
-    for (let s = 0; s < this.#used; ++s) if (this.rowOf[s] >= 0) this.#deleteRow(this.rowOf[s]);
-    this.rowOf.fill(-1);
-    this.#head = this.#tail = -1;
-    this.#used = this.#padSlot === 0 ? 1 : 0;
   }
 
   dispose() {

@@ -95,6 +95,7 @@ export class RowFetcher {
       return;
     }
     if (fresh) this.#stats.rowsFetched += 1;
+    this.#cache.begin(); // no lookup is being served: only this row is kept from eviction
     this.#cache.install(row, bytes);
     deferred.resolve(bytes);
   }

@@ -123,7 +123,7 @@ class RemoteTable {
   async prefetch(indices) {
     const core = this.core;
     const idx = checkedIndices(indices, core.info.rows);
-    const missing = missingRows(core.cache, idx.int32, idx.n, null);
+    const missing = missingRows(core.cache, idx.int32, idx.n);
     const limit = core.cache.capacity - (core.pad === null ? 0 : 1);
     await Promise.all(core.fetcher.want(missing.slice(0, Math.max(limit, 0))));
     this.core; // rethrows a change seen meanwhile
@@ -135,32 +135,32 @@ class RemoteTable {
    * (another caller's rows arriving) can evict them in between.
    */
   async withSlots(idx, from, to, got, lookup) {
-    const slots = new Int32Array(to - from);
     const core = this.core;
     const { cache, stats, fetcher } = core;
-    for (let first = true; ; first = false) {
-      let missing = null;
+    const slots = new Int32Array(to - from);
+    cache.begin();
+    let misses = cache.find(idx, from, to, slots);
+    stats.cacheHits += to - from - misses;
+    stats.cacheMisses += misses;
+    while (misses > 0) {
+      // Rows this call fetched go in from its own bytes (another caller's rows may have
+      // evicted them meanwhile); the others are fetched (again).
+      let wanted = null;
       for (let i = from; i < to; ++i) {
-        const row = idx[i];
-        let s = cache.slotOf(row);
-        if (s >= 0) cache.touch(s);
-        else {
-          const bytes = got.get(row);
-          if (bytes !== undefined) s = cache.install(row, bytes);
-          else (missing ??= new Set()).add(row);
-        }
-        if (first) {
-          if (s >= 0) stats.cacheHits += 1;
-          else stats.cacheMisses += 1;
-        }
-        slots[i - from] = s;
+        if (slots[i - from] >= 0) continue;
+        const bytes = got.get(idx[i]);
+        if (bytes !== undefined) slots[i - from] = cache.install(idx[i], bytes);
+        else (wanted ??= new Set()).add(idx[i]);
       }
-      if (missing === null) return lookup(slots);
-      const rows = [...missing];
+      if (wanted === null) break;
+      const rows = [...wanted];
       const bytes = await Promise.all(fetcher.want(rows));
-      this.core;
+      this.core; // rethrows a change seen meanwhile
       rows.forEach((row, k) => got.set(row, bytes[k]));
+      cache.begin();
+      misses = cache.find(idx, from, to, slots);
     }
+    return lookup(slots);
   }
 
   /**
