@@ -73,6 +73,8 @@ const warmRows = [];
 const checks = [];
 
 try {
+  // Node loads its fetch (undici) on first use, tens of ms: not a round trip, so before timing.
+  await (await fetch(`${proxy.url}int8.safetensors`, { method: 'HEAD' })).arrayBuffer();
   for (const storage of ['int8', 'float32']) {
     const url = `${proxy.url}${storage}.safetensors`;
     const rowBytes = storage === 'int8' ? DIM + 8 : 4 * DIM;

@@ -37,6 +37,26 @@ function indexOf(body, needle, from) {
   return -1;
 }
 
+// bytes[from : to) as a string of their latin1 characters (header lines are short).
+function latin1(bytes, from, to) {
+  let text = '';
+  for (let i = from; i < to; ++i) text += String.fromCharCode(bytes[i]);
+  return text;
+}
+
+const CONTENT_RANGE = new TextEncoder().encode('content-range');
+
+// Whether the header name in bytes[from : colon) is Content-Range (any case, spaces around).
+function isContentRange(bytes, from, colon) {
+  let a = from;
+  let b = colon;
+  while (a < b && (bytes[a] === 0x20 || bytes[a] === 0x09)) ++a;
+  while (b > a && (bytes[b - 1] === 0x20 || bytes[b - 1] === 0x09)) --b;
+  if (b - a !== CONTENT_RANGE.length) return false;
+  for (let k = 0; k < CONTENT_RANGE.length; ++k) if ((bytes[a + k] | 0x20) !== CONTENT_RANGE[k]) return false;
+  return true;
+}
+
 // The end of the line starting at `at` (the index of its LF), or -1.
 function lineEnd(body, at) {
   return body.indexOf(LF, at);
@@ -48,7 +68,6 @@ function lineEnd(body, at) {
  */
 export function parseByteranges(body, boundary) {
   const ascii = new TextEncoder().encode(`--${boundary}`);
-  const decoder = new TextDecoder('latin1');
   const parts = [];
   // The first delimiter: at the very start or after a line break (a preamble may come first).
   let at = 0;
@@ -71,15 +90,18 @@ export function parseByteranges(body, boundary) {
       if (lines > 64) throw new Error('multipart/byteranges: a part with more than 64 header lines');
       const end = lineEnd(body, at);
       if (end === -1) throw new Error(`multipart/byteranges: a part's headers end early (byte ${at})`);
-      const line = decoder.decode(body.subarray(at, end > at && body[end - 1] === CR ? end - 1 : end));
+      const stop = end > at && body[end - 1] === CR ? end - 1 : end;
+      const lineAt = at;
       at = end + 1;
-      if (line === '') break;
-      const colon = line.indexOf(':');
-      if (colon <= 0) throw new Error(`multipart/byteranges: malformed part header ${JSON.stringify(line.slice(0, 80))}`);
-      if (line.slice(0, colon).trim().toLowerCase() === 'content-range') {
+      if (stop === lineAt) break;
+      // Only Content-Range matters: other lines are checked for their colon, never decoded.
+      const colon = body.indexOf(0x3a, lineAt);
+      if (colon <= lineAt || colon >= stop) throw new Error(`multipart/byteranges: malformed part header ${JSON.stringify(latin1(body, lineAt, Math.min(stop, lineAt + 80)))}`);
+      if (isContentRange(body, lineAt, colon)) {
         if (range !== null) throw new Error('multipart/byteranges: a part with two Content-Range headers');
-        range = parseContentRange(line.slice(colon + 1));
-        if (range === null) throw new Error(`multipart/byteranges: bad part Content-Range ${JSON.stringify(line.slice(colon + 1).trim().slice(0, 80))}`);
+        const value = latin1(body, colon + 1, stop);
+        range = parseContentRange(value);
+        if (range === null) throw new Error(`multipart/byteranges: bad part Content-Range ${JSON.stringify(value.trim().slice(0, 80))}`);
       }
     }
     if (range === null) throw new Error('multipart/byteranges: a part without Content-Range');

@@ -288,8 +288,11 @@ export class RangeClient {
       }
       out.push(part.bytes.subarray(start - part.start, end - part.start));
     }
+    // Every part overlaps a range asked for (both lists sorted: one pass).
+    let r = 0;
     for (const part of parts) {
-      if (!ranges.some(([s, e]) => part.start < e && part.end >= s)) {
+      while (r < ranges.length && ranges[r][1] <= part.start) ++r;
+      if (!(r < ranges.length && ranges[r][0] <= part.end)) {
         throw new Error(`wasm-embedding: ${where}: the response holds bytes ${part.start}-${part.end}, which were not asked for`);
       }
     }
