@@ -62,10 +62,16 @@ export class RangeClient {
   #stats;
   #changed = null;
 
+  #active = new Set(); // the AbortControllers of requests on their way
+
   constructor(url, options, stats) {
     this.url = url;
     this.#o = options;
     this.#stats = stats;
+    // One listener for all requests (a listener each would pass Node's warning threshold of 10).
+    options.signal?.addEventListener('abort', () => {
+      for (const c of this.#active) c.abort(options.signal.reason);
+    }, { once: true });
   }
 
   /** The FileChangedError once a change was seen (every later request fails with it). */
@@ -128,6 +134,7 @@ export class RangeClient {
 
   async #attempt(ranges, header, onProgress) {
     const { fetch: fetchFn, timeout, signal } = this.#o;
+    if (signal?.aborted) throw signal.reason;
     const controller = new AbortController();
     let timedOut = false;
     let timer = null;
@@ -138,8 +145,7 @@ export class RangeClient {
       timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeout);
     };
     arm();
-    const onAbort = () => controller.abort(signal.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    this.#active.add(controller);
     const where = `${this.url} bytes ${rangesText(ranges)}`;
     let res = null;
     try {
@@ -234,7 +240,7 @@ export class RangeClient {
       return this.#split(ranges, parts, where);
     } finally {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      this.#active.delete(controller);
     }
   }
 
