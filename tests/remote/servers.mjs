@@ -295,6 +295,8 @@ export async function startDelayProxy(targetPort, delayMs) {
   const sockets = new Set();
   const server = createTcpServer((client) => {
     const upstream = connect(targetPort, '127.0.0.1');
+    client.setNoDelay(true); // no Nagle: a chunk goes when its delay is up
+    upstream.setNoDelay(true);
     sockets.add(client);
     sockets.add(upstream);
     const pipe = (from, to) => {

@@ -250,16 +250,35 @@ export class RemoteEmbedding extends RemoteTable {
    * The rows of indices, as Embedding.forward gives them for the whole table.
    * @returns {Promise<Float32Array>}
    */
-  async forward(indices, out) {
-    const core = this.core;
-    const { info, cache } = core;
-    const idx = checkedIndices(indices, info.rows);
-    const dim = info.dim;
-    const size = idx.n * dim;
-    if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
-      throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
+  forward(indices, out) {
+    // Not async: when every row is cached the lookup runs now and costs one settled promise.
+    try {
+      const core = this.core;
+      const { info, cache, stats } = core;
+      const idx = checkedIndices(indices, info.rows);
+      const dim = info.dim;
+      const size = idx.n * dim;
+      if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
+        throw new TypeError(`out must be a Float32Array of length ${size}, got ${describe(out)}${out?.length !== undefined ? ` of length ${out.length}` : ''}`);
+      }
+      const limit = Math.max(cache.capacity - (core.pad === null ? 0 : 1), 1);
+      if (idx.n <= limit) {
+        const slots = new Int32Array(idx.n);
+        cache.begin();
+        if (cache.find(idx.int32, 0, idx.n, slots) === 0) {
+          stats.cacheHits += idx.n;
+          return Promise.resolve(cache.table.forward(slots, out));
+        }
+      }
+      return this.#forwardFetching(idx, out, size, limit);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const limit = Math.max(cache.capacity - (core.pad === null ? 0 : 1), 1);
+  }
+
+  async #forwardFetching(idx, out, size, limit) {
+    const { info, cache } = this.core;
+    const dim = info.dim;
     const parts = pieces(idx.int32, idx.n, (u) => u, limit);
     const got = new Map();
     let result = out;
