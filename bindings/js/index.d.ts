@@ -304,6 +304,8 @@ declare abstract class RemoteTable {
   readonly storage: TableStorage;
   readonly paddingIdx: number | null;
   readonly disposed: boolean;
+  /** The safetensors file's __metadata__, or null. */
+  readonly metadata: Record<string, string> | null;
   /** The file as its header was read. */
   readonly version: { etag: string | null; lastModified: string | null; size: number };
   readonly stats: RemoteStats;

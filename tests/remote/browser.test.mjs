@@ -105,6 +105,31 @@ describe('Chromium', { skip, timeout: 60_000 }, () => {
     await context.close();
   });
 
+  test('the demo page looks a word up remotely (web/remote.js) while its table downloads: the row of the whole file', async () => {
+    const { demoData } = await import('../../scripts/demo-data.mjs');
+    const { readFileSync } = await import('node:fs');
+    const data = await demoData({ quiet: true });
+    const demo = await serve({ port: 0, quiet: true, dataDir: data });
+    try {
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      const problems = [];
+      page.on('pageerror', (err) => problems.push(err.message));
+      await page.goto(`${demo.url}#word=queen`);
+      await page.waitForSelector('#remote-result[data-ready="true"]', { timeout: 30_000 });
+      const row = Number(await page.getAttribute('#remote-result', 'data-row'));
+      const values = (await page.getAttribute('#remote-result', 'data-values')).split(',').map(Number);
+      const glove = Embedding.fromSafetensors(readFileSync(join(data, 'glove.6B.100d.safetensors')));
+      assert.deepEqual(values, bits(glove.forward([row])));
+      assert.match(await page.textContent('#remote-result'), /"queen" \(row \d+\).*1 request/);
+      glove.dispose();
+      assert.deepEqual(problems, []);
+      await context.close();
+    } finally {
+      await demo.close();
+    }
+  });
+
   test('a table server without CORS headers is an Error naming the URL', async () => {
     const context = await browser.newContext();
     const { page } = await open(context);

@@ -39,11 +39,11 @@ export function describeTensor(cls, head, size, name, url) {
     if (t.dtype.name !== dtype || t.shape.length !== 2 || t.shape[1] !== width) {
       throw new Error(`${what}: tensor ${JSON.stringify(name)} is ${t.dtype.name} [${t.shape.join(', ')}], but ${storage} rows of dim ${dim} are ${dtype} [rows, ${width}]`);
     }
-    return { rows: t.shape[0], dim, storage, dtype, rowBytes: rowBytes(storage, dim), dataBegin, dataEnd: dataStart + t.end };
+    return { rows: t.shape[0], dim, storage, dtype, rowBytes: rowBytes(storage, dim), dataBegin, dataEnd: dataStart + t.end, metadata };
   }
   if (!['F32', 'F16', 'BF16'].includes(t.dtype.name) || t.shape.length !== 2) {
     throw new TypeError(`${what}: tensor ${JSON.stringify(name)} is ${t.dtype.name} [${t.shape.join(', ')}]; a table needs a 2-D F32, F16 or BF16 tensor (or a compressed table's, with __metadata__ naming its storage)`);
   }
   const [rows, dim] = t.shape;
-  return { rows, dim, storage: 'float32', dtype: t.dtype.name, rowBytes: (dim * t.dtype.bits) / 8, dataBegin, dataEnd: dataStart + t.end };
+  return { rows, dim, storage: 'float32', dtype: t.dtype.name, rowBytes: (dim * t.dtype.bits) / 8, dataBegin, dataEnd: dataStart + t.end, metadata };
 }

@@ -112,6 +112,8 @@ class RemoteTable {
   get storage() { return this.#core.info.storage; }
   get paddingIdx() { return this.#core.pad; }
   get disposed() { return this.#core === null; }
+  /** The file's __metadata__ (an object of strings), or null. */
+  get metadata() { return this.#core.info.metadata; }
   /** The file's version: { etag, lastModified, size }. */
   get version() { return { ...this.#core.client.version }; }
   get stats() {
