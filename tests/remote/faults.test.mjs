@@ -182,6 +182,32 @@ describe('retries, timeouts, aborting, servers that ignore Range', () => {
     remote.dispose();
   });
 
+  test('a server that answers several ranges with the whole file (as S3 does): one range per request from then on', async () => {
+    const { fetch, calls } = scriptedFetch(bytes, (i, init) => (init.headers.get('Range').includes(',')
+      ? new Response(bytes, { status: 200, headers: { 'Content-Length': String(bytes.length), ETag: '"1"' } }) : null));
+    const remote = await Embedding.open('http://example.test/t', { fetch, mergeGap: 100 });
+    const idx = [5, 1500, 300, 1999, 6];
+    assertSameBits(await remote.forward(idx), local.forward(idx), 'single ranges');
+    const ranges = calls.slice(1).map((c) => c.headers.get('Range'));
+    assert.equal(ranges.filter((r) => r.includes(',')).length, 1, `one multi-range attempt, then single ranges: ${ranges}`);
+    assert.equal(ranges.length, 5, `1 refused + 4 merged ranges (rows 5 and 6 together): ${ranges}`);
+    remote.dispose();
+  });
+
+  test('prefetch fills the cache; lookup is forward of one row', async () => {
+    const { fetch, calls } = scriptedFetch(bytes, () => null);
+    const remote = await Embedding.open('http://example.test/t', { fetch });
+    await remote.prefetch([10, 20, 30]);
+    const requests = calls.length;
+    assert.equal(remote.stats.cachedRows, 3);
+    assertSameBits(await remote.forward([30, 10, 20]), local.forward([30, 10, 20]), 'prefetched');
+    assert.equal(calls.length, requests, 'no request for prefetched rows');
+    assertSameBits(await remote.lookup(20), local.forward([20]), 'lookup');
+    await assert.rejects(remote.prefetch([ROWS]), /index 2000 at position 0 is out of range/);
+    remote.dispose();
+    await assert.rejects(remote.forward([1]), /disposed/);
+  });
+
   test('malformed responses: wrong Content-Range, short and long bodies are Errors naming the URL and range; nothing cached', async () => {
     const cases = [
       [(s, e, n) => new Response(bytes.slice(s, e + 1), { status: 206, headers: { 'Content-Range': `bytes ${s + 1}-${e + 1}/${n}` } }), /Content-Range|does not hold/],
