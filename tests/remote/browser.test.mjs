@@ -69,6 +69,10 @@ describe('Chromium', { skip, timeout: 60_000 }, () => {
         assert.deepEqual(got.bits, bits(local.forward(idx)), `${name}${worker ? ' in a worker' : ''}`);
         assert.equal(got.stats.requests, 2, 'header + one multipart request');
       }
+      // persist in a module worker (OPFS there too).
+      const persisted = await page.evaluate(([u, i]) => window.lookup(u, i, { persist: true }, { worker: true }), [tableUrl(name), idx.slice(0, 5)]);
+      assert.equal(persisted.error, undefined, persisted.error);
+      assert.deepEqual(persisted.bits, bits(local.forward(idx.slice(0, 5))), `${name} persist in a worker`);
       const bagLocal = EmbeddingBag.fromSafetensors(files[name], 'weight', { mode: 'max' });
       const offsets = [0, 10, 100, 250];
       const got = await page.evaluate(([u, i, o]) => window.lookup(u, i, { bag: 'max', offsets: o }), [tableUrl(name), idx, offsets]);
