@@ -92,9 +92,17 @@ export async function openRemote(cls, url, options = {}) {
 
 class RemoteTable {
   #core;
+  #info; // what the header said: kept after dispose(), as a table's shape is
+  #pad;
+  #href;
+  #version;
 
   constructor(core) {
     this.#core = core;
+    this.#info = core.info;
+    this.#pad = core.pad;
+    this.#href = core.href;
+    this.#version = { ...core.client.version };
   }
 
   get core() {
@@ -105,18 +113,19 @@ class RemoteTable {
     return this.#core;
   }
 
-  get url() { return this.#core?.href; }
-  get numEmbeddings() { return this.#core.info.rows; }
-  get embeddingDim() { return this.#core.info.dim; }
+  get url() { return this.#href; }
+  get numEmbeddings() { return this.#info.rows; }
+  get embeddingDim() { return this.#info.dim; }
   /** 'float32' (for F32, F16 and BF16 files: their rows widen exactly) or the compressed storage. */
-  get storage() { return this.#core.info.storage; }
-  get paddingIdx() { return this.#core.pad; }
+  get storage() { return this.#info.storage; }
+  get paddingIdx() { return this.#pad; }
   get disposed() { return this.#core === null; }
   /** The file's __metadata__ (an object of strings), or null. */
-  get metadata() { return this.#core.info.metadata; }
+  get metadata() { return this.#info.metadata; }
   /** The file's version: { etag, lastModified, size }. */
-  get version() { return { ...this.#core.client.version }; }
+  get version() { return { ...this.#version }; }
   get stats() {
+    if (this.#core === null) throw new Error(`${this.constructor.name} has been disposed`);
     const { stats, cache } = this.#core;
     return { ...stats, cachedBytes: cache.cachedBytes, cachedRows: cache.size };
   }
@@ -300,8 +309,16 @@ export class RemoteEmbedding extends RemoteTable {
 }
 
 export class RemoteEmbeddingBag extends RemoteTable {
-  get mode() { return this.core.mode; }
-  get includeLastOffset() { return this.core.includeLastOffset; }
+  #mode = null;
+  #includeLastOffset = null;
+  constructor(core) {
+    super(core);
+    this.#mode = core.mode;
+    this.#includeLastOffset = core.includeLastOffset;
+  }
+
+  get mode() { return this.#mode; }
+  get includeLastOffset() { return this.#includeLastOffset; }
 
   /**
    * Pools bags of rows as EmbeddingBag.forward does for the whole table.
