@@ -2,7 +2,7 @@
 // the same tick are fetched together (coalesced across callers); a row already on its way is
 // not asked for again; byte ranges of nearby rows are merged; several ranges go in one request
 // where the server answers multipart/byteranges; at most MAX_IN_FLIGHT requests at a time.
-import { MultipartRefused, rangeHeader } from './requests.js';
+import { MultipartRefused } from './requests.js';
 import { checkRow } from './cache.js';
 
 export const MAX_IN_FLIGHT = 16;
@@ -186,4 +186,3 @@ export class RowFetcher {
   }
 }
 
-export { rangeHeader };
