@@ -80,6 +80,9 @@ export class RangeClient {
   #headers(ranges) {
     const h = new Headers(this.#o.headers ?? {});
     h.set('Range', rangeHeader(ranges));
+    // Ranges of the bytes as stored, not of a compressed body (browsers send this for ranges
+    // themselves and ignore it here; Node's fetch would ask for gzip).
+    if (!h.has('Accept-Encoding')) h.set('Accept-Encoding', 'identity');
     if (this.version) {
       // A strong ETag is the validator If-Range needs; else the date.
       const { etag, lastModified } = this.version;
