@@ -95,15 +95,19 @@ export class RowCache {
 
   /**
    * Slots of rows int32[from : to) into slots[0 : to - from), touching them; -1 where a row is
-   * not cached. Returns how many were not.
+   * not cached. Returns how many were not, or -1 - i for the first i whose row is not in
+   * [0, rows) (checking as it goes: the caller throws before anything else happens).
    */
   find(int32, from, to, slots) {
     const dense = this.#dense;
     const stamp = this.#stamp;
     const now = this.#tick;
+    const rows = this.#info.rows;
     let misses = 0;
     for (let i = from; i < to; ++i) {
-      const s = dense ? dense[int32[i]] - 1 : (this.#map.get(int32[i]) ?? -1);
+      const row = int32[i];
+      if (!(row >= 0 && row < rows)) return -1 - i;
+      const s = dense ? dense[row] - 1 : (this.#map.get(row) ?? -1);
       if (s >= 0) stamp[s] = now;
       else ++misses;
       slots[i - from] = s;

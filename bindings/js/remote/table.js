@@ -217,7 +217,11 @@ class RemoteTable {
 
 /** indices as readIndices reads them, every one checked against rows (typed arrays too). */
 function checkedIndices(indices, rows) {
-  const idx = readIndices(indices, rows);
+  return checkRange(readIndices(indices, rows), indices, rows);
+}
+
+// Throws Embedding.forward's RangeError for the first index of idx outside [0, rows).
+function checkRange(idx, indices, rows) {
   const v = idx.int32;
   for (let i = 0; i < idx.n; ++i) if (!(v[i] >= 0 && v[i] < rows)) throw outOfRange(indices, idx.values[i], i, rows);
   return idx;
@@ -257,6 +261,8 @@ function pieces(int32, units, start, limit) {
 }
 
 export class RemoteEmbedding extends RemoteTable {
+  #slots = new Int32Array(0);
+
   /**
    * The rows of indices, as Embedding.forward gives them for the whole table.
    * @returns {Promise<Float32Array>}
@@ -266,7 +272,7 @@ export class RemoteEmbedding extends RemoteTable {
     try {
       const core = this.core;
       const { info, cache, stats } = core;
-      const idx = checkedIndices(indices, info.rows);
+      const idx = readIndices(indices, info.rows); // typed arrays' ranges: checked by find (or below)
       const dim = info.dim;
       const size = idx.n * dim;
       if (out !== undefined && !(out instanceof Float32Array && out.length === size)) {
@@ -274,12 +280,18 @@ export class RemoteEmbedding extends RemoteTable {
       }
       const limit = Math.max(cache.capacity - (core.pad === null ? 0 : 1), 1);
       if (idx.n <= limit) {
-        const slots = new Int32Array(idx.n);
+        // The slot indices of the last lookup of this size are reused: the lookup is synchronous.
+        if (this.#slots.length !== idx.n) this.#slots = new Int32Array(idx.n);
+        const slots = this.#slots;
         cache.begin();
-        if (cache.find(idx.int32, 0, idx.n, slots) === 0) {
+        const misses = cache.find(idx.int32, 0, idx.n, slots);
+        if (misses < 0) throw outOfRange(indices, idx.values[-1 - misses], -1 - misses, info.rows);
+        if (misses === 0) {
           stats.cacheHits += idx.n;
           return Promise.resolve(cache.table.forward(slots, out));
         }
+      } else {
+        checkRange(idx, indices, info.rows);
       }
       return this.#forwardFetching(idx, out, size, limit);
     } catch (err) {
