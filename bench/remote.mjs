@@ -84,6 +84,19 @@ try {
     const url = `${proxy.url}${storage}.safetensors`;
     const rowBytes = storage === 'int8' ? DIM + 8 : 4 * DIM;
     const local = Embedding.fromSafetensors(readFileSync(FILES[storage]));
+    // The reference: one plain fetch of one row's byte range (what a round trip costs here).
+    {
+      const runs = [];
+      for (let r = 0; r < COLD_REPS; ++r) {
+        const at = 1000 + (7919 * r % 1000) * rowBytes;
+        const w0 = { ...wire };
+        const t0 = performance.now();
+        await (await fetch(url, { headers: { Range: `bytes=${at}-${at + rowBytes - 1}` } })).arrayBuffer();
+        runs.push({ ms: performance.now() - t0, requests: 1, down: wire.down - w0.down });
+      }
+      const { ms, down } = medianRun(runs);
+      rows.push([storage, 'plain fetch of 1 range', 1, fmtBytes(down), fmtBytes(rowBytes), '—', fmtMs(ms), (ms / RTT).toFixed(2)]);
+    }
     // The header and the first row, from a fresh open (median of COLD_REPS opens, other rows each time).
     {
       const runs = [];

@@ -72,8 +72,11 @@ for (const [label, available, start] of servers) {
           small.dispose();
           smallLocal.dispose();
         }
-        const whole = await remote.load();
+        const progress = [];
+        const whole = await remote.load({ onProgress: (loaded, total) => progress.push([loaded, total]) });
         assertSameBits(whole.weight, local.weight, `${file} load()`);
+        assert.ok(progress.length > 0 && progress.every(([a, t], k) => a <= t && (k === 0 || a >= progress[k - 1][0])), 'onProgress rises');
+        assert.equal(progress.at(-1)[0], progress.at(-1)[1], 'onProgress ends at the total');
         whole.dispose();
         remote.dispose();
         local.dispose();
