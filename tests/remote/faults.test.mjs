@@ -208,6 +208,48 @@ describe('retries, timeouts, aborting, servers that ignore Range', () => {
     await assert.rejects(remote.forward([1]), /disposed/);
   });
 
+  test('a table of 20 M rows (row -> slot in a Map past 2^24 rows), served from a file that exists only as a function', async () => {
+    const ROWS_BIG = 20_000_000;
+    const rowBytes = 1 + 8; // int8, dim 1: the value, then float32 scale and bias
+    const json = new TextEncoder().encode(JSON.stringify({
+      __metadata__: { 'weight.storage': 'int8', 'weight.embedding_dim': '1' },
+      weight: { dtype: 'U8', shape: [ROWS_BIG, rowBytes], data_offsets: [0, ROWS_BIG * rowBytes] },
+    }).padEnd(256, ' '));
+    const dataStart = 8 + json.length;
+    const size = dataStart + ROWS_BIG * rowBytes;
+    const rowOf = (r) => {
+      const b = new Uint8Array(rowBytes);
+      b[0] = (r * 31) & 255;
+      new DataView(b.buffer).setFloat32(1, 1 / (1 + (r % 97)), true);
+      new DataView(b.buffer).setFloat32(5, (r % 13) - 6, true);
+      return b;
+    };
+    const byteAt = (i) => {
+      if (i < 8) return i === 0 ? json.length & 255 : i === 1 ? json.length >> 8 : 0;
+      if (i < dataStart) return json[i - 8];
+      const r = Math.floor((i - dataStart) / rowBytes);
+      return rowOf(r)[(i - dataStart) % rowBytes];
+    };
+    const fetch = async (url, init) => {
+      const [, a, b] = /bytes=(\d+)-(\d+)/.exec(init.headers.get('Range'));
+      const ranges = init.headers.get('Range').slice(6).split(',').map((x) => x.split('-').map(Number));
+      if (ranges.length > 1) return new Response(null, { status: 200, headers: { ETag: '"big"' } }); // one range a request
+      const start = Number(a);
+      const end = Math.min(Number(b), size - 1);
+      const body = Uint8Array.from({ length: end - start + 1 }, (_, k) => byteAt(start + k));
+      return new Response(body, { status: 206, headers: { 'Content-Range': `bytes ${start}-${end}/${size}`, ETag: '"big"' } });
+    };
+    const remote = await Embedding.open('http://example.test/big', { fetch, cacheBytes: 64 * 4 });
+    assert.equal(remote.numEmbeddings, ROWS_BIG);
+    const idx = [0, 19_999_999, 16_777_216, 16_777_215, 12_345_678, 0, 19_999_999];
+    const rows = [...new Set(idx)];
+    const small = Embedding.fromQuantized(new Uint8Array(rows.flatMap((r) => Array.from(rowOf(r)))), { storage: 'int8', numEmbeddings: rows.length, embeddingDim: 1 });
+    assertSameBits(await remote.forward(idx), small.forward(idx.map((r) => rows.indexOf(r))), 'rows past 2^24');
+    await assert.rejects(remote.forward([ROWS_BIG]), /index 20000000 at position 0 is out of range \(valid indices: \[0, 19999999\]\)/);
+    remote.dispose();
+    small.dispose();
+  });
+
   test('malformed responses: wrong Content-Range, short and long bodies are Errors naming the URL and range; nothing cached', async () => {
     const cases = [
       [(s, e, n) => new Response(bytes.slice(s, e + 1), { status: 206, headers: { 'Content-Range': `bytes ${s + 1}-${e + 1}/${n}` } }), /Content-Range|does not hold/],
