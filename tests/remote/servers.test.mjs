@@ -83,6 +83,27 @@ for (const [label, available, start] of servers) {
       });
     }
 
+    test('bags: 2-D indices, includeLastOffset, load() as an EmbeddingBag', async () => {
+      const file = 'int4.safetensors';
+      const rand = random(77);
+      const local = EmbeddingBag.fromSafetensors(files[file], 'weight', { mode: 'mean', includeLastOffset: true });
+      const remote = await EmbeddingBag.open(server.url + file, { mode: 'mean', includeLastOffset: true });
+      assert.equal(remote.mode, 'mean');
+      assert.equal(remote.includeLastOffset, true);
+      const idx = Array.from({ length: 40 }, () => Math.floor(rand() * ROWS));
+      assertSameBits(await remote.forward(idx, [0, 7, 7, 40]), local.forward(idx, [0, 7, 7, 40]), 'includeLastOffset');
+      const twoD = [idx.slice(0, 5), idx.slice(5, 10), idx.slice(10, 15)];
+      assertSameBits(await remote.forward(twoD), local.forward(twoD), '2-D bags');
+      await assert.rejects(remote.forward(idx, [0, 7]), /with includeLastOffset, the last offset must equal the number of indices \(40\), got 7/);
+      const whole = await remote.load();
+      assert.ok(whole instanceof EmbeddingBag);
+      assert.equal(whole.mode, 'mean');
+      assertSameBits(whole.forward(idx, [0, 40]), local.forward(idx, [0, 40]), 'load() as a bag');
+      whole.dispose();
+      remote.dispose();
+      local.dispose();
+    });
+
     test('few requests: 200 random rows in one request (multipart), a cached row asked again costs none', async () => {
       const remote = await Embedding.open(server.url + 'int8.safetensors');
       const rand = random(3);
