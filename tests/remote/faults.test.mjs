@@ -80,6 +80,22 @@ describe('faults', { timeout: 60_000 }, () => {
     });
   }
 
+  test('a server that answers only the first of several ranges: one range per request from then on', async () => {
+    const single = await startFaultServer(files, { multipart: false });
+    try {
+      const local = Embedding.fromSafetensors(files['int8.safetensors']);
+      const remote = await Embedding.open(single.url + 'int8.safetensors', { mergeGap: 0 });
+      const idx = [3, 900, 1800, 77, 1999];
+      assertSameBits(await remote.forward(idx), local.forward(idx), 'single ranges');
+      assertSameBits(await remote.forward([1000, 5, 1500]), local.forward([1000, 5, 1500]), 'then one range a request');
+      assert.equal(remote.stats.requests, 1 + 1 + 5 + 3);
+      remote.dispose();
+      local.dispose();
+    } finally {
+      await single.close();
+    }
+  });
+
   test('a file replaced under a new ETag while lookups run: rows of one version, then Errors saying it changed', async () => {
     server.setRate(0.1);
     const url = server.url + 'int8.safetensors';

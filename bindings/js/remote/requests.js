@@ -228,6 +228,9 @@ export class RangeClient {
           }
           return { full: false, body, total: single.total, res };
         }
+        // One part for several ranges that it does not cover: the server answers the first
+        // range only (some do); the table then asks one range per request.
+        if (ranges.length > 1 && !(single.start <= ranges[0][0] && single.end >= ranges.at(-1)[1] - 1)) throw new MultipartRefused();
         return this.#split(ranges, [{ ...single, bytes: body }], where);
       }
       let parts;
