@@ -163,7 +163,7 @@ export class Embedding extends Table {
    */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
   /** A table that stays on a web server, its rows fetched by HTTP range requests (docs/remote-tables.md). */
-  static open(url: string | URL, options?: RemoteOptions): Promise<RemoteEmbedding>;
+  static open(url: string | { readonly href: string }, options?: RemoteOptions): Promise<RemoteEmbedding>;
   /**
    * A frozen table from packed rows as PyTorch writes them (embedding_bag_byte_prepack,
    * embedding_bag_4bit_prepack, a float16 tensor's bytes): numEmbeddings rows, row-major.
@@ -233,7 +233,7 @@ export class EmbeddingBag extends Table {
   /** As Embedding.fromSafetensors. */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedBagOptions, 'embeddingDim'>): EmbeddingBag;
   /** A bag table that stays on a web server (docs/remote-tables.md). */
-  static open(url: string | URL, options?: RemoteBagOptions): Promise<RemoteEmbeddingBag>;
+  static open(url: string | { readonly href: string }, options?: RemoteBagOptions): Promise<RemoteEmbeddingBag>;
   /** As Embedding.fromQuantized; a compressed bag pools the dequantised rows in every mode. */
   static fromQuantized(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: QuantizedBagOptions): EmbeddingBag;
   readonly mode: BagMode;
@@ -257,16 +257,19 @@ export interface RemoteOptions {
   cacheBytes?: number;
   /** Keep fetched rows across loads: OPFS (else IndexedDB) in browsers; in Node a directory (true: the cache folder). */
   persist?: boolean | string;
-  /** How requests go out (default globalThis.fetch). */
-  fetch?: (url: string, init: RequestInit) => Promise<Response>;
-  /** Headers sent with every request (auth). */
-  headers?: HeadersInit;
+  /**
+   * How requests go out (default globalThis.fetch): called as fetch(url, { headers, signal,
+   * cache }) and must resolve to a fetch Response. (Typed loosely: the types need no DOM lib.)
+   */
+  fetch?: (url: string, init?: any) => Promise<ResponseLike>;
+  /** Headers sent with every request (auth): an object, [name, value] pairs or a Headers. */
+  headers?: Record<string, string> | Iterable<readonly [string, string]>;
   /** Retries of a request after a network error, a 5xx or a 429 (default 3: at most 4 attempts). */
   retries?: number;
   /** Milliseconds a response may stay silent (until it starts, then between pieces of its body); default 30000. */
   timeout?: number;
-  /** Aborts every request; lookups then reject with signal.reason. */
-  signal?: AbortSignal;
+  /** An AbortSignal: aborting it aborts every request; lookups then reject with signal.reason. */
+  signal?: AbortSignalLike;
   /** Accept a server that ignores Range (the whole file, once). Default false: an Error. */
   allowFullDownload?: boolean;
   paddingIdx?: number | null;

@@ -25,7 +25,7 @@ export async function openRemote(cls, url, options = {}) {
     headers, retries = 3, timeout = 30_000, signal, allowFullDownload = false, paddingIdx = null,
     mergeGap, retryDelay = 100, mode = 'mean', includeLastOffset = false,
   } = options;
-  if (!(typeof url === 'string' || url instanceof URL)) throw new TypeError(`${cls.name}.open: url must be a string or a URL, got ${describe(url)}`);
+  if (!(typeof url === 'string' || typeof url?.href === 'string')) throw new TypeError(`${cls.name}.open: url must be a string or a URL, got ${describe(url)}`);
   if (typeof name !== 'string') throw new TypeError(`name must be a string, got ${describe(name)}`);
   if (!(Number.isSafeInteger(cacheBytes) && cacheBytes >= 0)) throw new RangeError(`cacheBytes must be a non-negative integer, got ${describe(cacheBytes)}`);
   if (!(typeof persist === 'boolean' || (typeof persist === 'string' && persist.length > 0))) {
@@ -39,7 +39,7 @@ export async function openRemote(cls, url, options = {}) {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(`signal must be an AbortSignal, got ${describe(signal)}`);
   checkBoolean(allowFullDownload, 'allowFullDownload');
   if (signal?.aborted) throw signal.reason;
-  const href = new URL(String(url), globalThis.location?.href).href;
+  const href = new URL(typeof url === 'string' ? url : url.href, globalThis.location?.href).href;
 
   // One signal for everything: the caller's, or dispose().
   const lifetime = new AbortController();
