@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when it is missing: quick and idempotent.
 # Debian 12: emscripten, cmake, g++, SIMDe, GoogleTest, Chromium (browser tests), clang and its
-# libFuzzer runtime (fuzz tests), nginx (site tests); npm dev deps.
+# libFuzzer runtime (fuzz tests); nginx (remote tables, site) and Caddy (remote tables); npm dev deps.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,7 +15,8 @@ command -v make >/dev/null || need+=(make)
 [ -x /usr/bin/chromium ] || need+=(chromium fonts-dejavu-core)
 command -v clang++ >/dev/null || need+=(clang)  # libFuzzer targets (tests/fuzz), with its runtime:
 compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a' >/dev/null || need+=(libclang-rt-14-dev)
-[ -x /usr/sbin/nginx ] || need+=(nginx-light)  # the site layer serves site/ with it (our own config, never the service)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light)  # remote tables and site layers (own config on loopback ports, never the service)
+command -v caddy >/dev/null || need+=(caddy)
 if [ ${#need[@]} -gt 0 ]; then
   echo "bootstrap: installing ${need[*]}"
   sudo=""

@@ -8,6 +8,8 @@
 //   js       node --test tests/js: API, PyTorch fixtures, bad input, memory, SIMD = scalar
 //   package  node --test tests/package: npm pack, install into an empty folder, import by name
 //   browser  node --test tests/browser: the demo page in headless Chromium (Playwright)
+//   remote   node --test tests/remote: remote tables (Embedding.open) against nginx, Caddy, the
+//            demo server and a fault-injecting server; the multipart parser fuzzed; Chromium
 //   bundlers node --test tests/bundlers: examples/ built by Vite, webpack, Rollup, esbuild, Parcel
 //            (and none: a CDN), loaded in Chromium; Node import/require; tsc
 //   docs     node --test tests/docs: every code block of README.md and docs/*.md runs (or says why not)
@@ -84,6 +86,7 @@ const layers = [
   ['js', () => nodeTest('tests/js')],
   ['package', () => nodeTest('tests/package')],
   ['browser', () => nodeTest('tests/browser')],
+  ['remote', () => nodeTest('tests/remote')],
   ['bundlers', () => nodeTest('tests/bundlers')],
   ['docs', () => nodeTest('tests/docs')],
   ['site', () => nodeTest('tests/site')],

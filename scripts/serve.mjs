@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// A tiny, dependency-free, read-only static server for the demo page.
+// A tiny, dependency-free, read-only static server for the demo page (with Range requests:
+// remote tables read rows from it).
 //
 //   node scripts/serve.mjs            serves the repository root until killed, and the demo's
 //                                     data (scripts/demo-data.mjs, cached outside git) at /data/
@@ -13,7 +14,7 @@
 // then available, which init({ threads }) needs. serve({ isolated: false }) leaves them out.
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { stat, realpath } from 'node:fs/promises';
+import { open, stat, realpath } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { demoDataDir } from './demo-data.mjs';
@@ -86,17 +87,83 @@ async function handle(root, dataDir, isolated, req, res) {
   }
   if (!info.isFile()) return send(res, 404, 'Not Found\n');
 
-  res.writeHead(200, {
-    'Content-Type': MIME[extname(file).toLowerCase()] ?? 'application/octet-stream',
-    'Content-Length': info.size,
+  const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+  const headers = {
+    'Content-Type': type,
     'Cache-Control': 'no-cache',
     'X-Content-Type-Options': 'nosniff',
+    'Accept-Ranges': 'bytes',
+    ETag: etag,
+    'Last-Modified': info.mtime.toUTCString(),
     ...(isolated && { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }),
-  });
+  };
+  // Range requests (remote tables read rows so): one range, or several as multipart/byteranges;
+  // If-Range with another version gets the whole file.
+  const ranges = req.headers.range && (!req.headers['if-range'] || req.headers['if-range'] === etag)
+    ? parseRanges(req.headers.range, info.size) : null;
+  if (ranges === 'unsatisfiable') return send(res, 416, 'Range Not Satisfiable\n', { 'Content-Range': `bytes */${info.size}` });
+  if (ranges && ranges.length === 1) {
+    const [start, end] = ranges[0];
+    res.writeHead(206, { ...headers, 'Content-Range': `bytes ${start}-${end}/${info.size}`, 'Content-Length': end - start + 1 });
+    if (req.method === 'HEAD') return res.end();
+    return createReadStream(file, { start, end }).on('error', () => res.destroy()).pipe(res);
+  }
+  if (ranges) {
+    const boundary = `wasm-embedding-${Math.random().toString(16).slice(2)}`;
+    const heads = ranges.map(([start, end]) => `\r\n--${boundary}\r\nContent-Type: ${type}\r\nContent-Range: bytes ${start}-${end}/${info.size}\r\n\r\n`);
+    const tail = `\r\n--${boundary}--\r\n`;
+    const length = heads.reduce((n, h, k) => n + Buffer.byteLength(h) + ranges[k][1] - ranges[k][0] + 1, Buffer.byteLength(tail));
+    res.writeHead(206, { ...headers, 'Content-Type': `multipart/byteranges; boundary=${boundary}`, 'Content-Length': length });
+    if (req.method === 'HEAD') return res.end();
+    const handle = await open(file, 'r');
+    try {
+      for (let k = 0; k < ranges.length; ++k) {
+        const [start, end] = ranges[k];
+        const part = Buffer.alloc(end - start + 1);
+        await handle.read(part, 0, part.length, start);
+        res.write(heads[k]);
+        res.write(part);
+      }
+    } finally {
+      await handle.close();
+    }
+    return res.end(tail);
+  }
+  res.writeHead(200, { ...headers, 'Content-Length': info.size });
   if (req.method === 'HEAD') return res.end();
   createReadStream(file)
     .on('error', () => res.destroy())
     .pipe(res);
+}
+
+const MAX_RANGES = 1000;
+
+// The [start, end] (inclusive) ranges of a Range header, 'unsatisfiable', or null to ignore it
+// (not bytes, malformed, or too many ranges: the whole file, as RFC 9110 allows).
+export function parseRanges(header, size) {
+  const m = /^bytes=(.+)$/.exec(header.trim());
+  if (!m) return null;
+  const specs = m[1].split(',');
+  if (specs.length > MAX_RANGES) return null;
+  const ranges = [];
+  for (const spec of specs) {
+    const r = /^\s*(\d*)-(\d*)\s*$/.exec(spec);
+    if (!r || (r[1] === '' && r[2] === '')) return null;
+    let start;
+    let end;
+    if (r[1] === '') {
+      start = Math.max(0, size - Number(r[2]));
+      end = size - 1;
+      if (Number(r[2]) === 0) continue;
+    } else {
+      start = Number(r[1]);
+      end = r[2] === '' ? size - 1 : Math.min(Number(r[2]), size - 1);
+      if (r[2] !== '' && Number(r[2]) < start) return null;
+    }
+    if (start < size) ranges.push([start, end]);
+  }
+  return ranges.length ? ranges : 'unsatisfiable';
 }
 
 function listen(server, port) {

@@ -3,6 +3,7 @@ import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndic
 import { scratch } from './runtime.js';
 import { BagBatch } from './bag-batch.js';
 import { Table, TABLE_OPTIONS, kCore, kPretrained, kTrainable } from './table.js';
+import { openRemote } from './remote/table.js';
 
 export const BAG_MODES = { sum: 0, mean: 1, max: 2 };
 export const kReadOffsets = Symbol('read offsets'); // BagBatch's error messages for bad offsets
@@ -31,6 +32,14 @@ export class EmbeddingBag extends Table {
     super(numEmbeddings, embeddingDim, tableOptions, TABLE_OPTIONS, pretrained);
     this.#mode = mode;
     this.#includeLastOffset = includeLastOffset;
+  }
+
+  /**
+   * A bag table that stays on a web server (Embedding.open's options, and mode, includeLastOffset).
+   * @returns {Promise<import('./remote/table.js').RemoteEmbeddingBag>}
+   */
+  static open(url, options) {
+    return openRemote(this, url, options);
   }
 
   get mode() { return this.#mode; }

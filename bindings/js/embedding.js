@@ -3,6 +3,7 @@ import { describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore, kTrainable } from './table.js';
+import { openRemote } from './remote/table.js';
 
 // Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
 // 64 KB; with threads 1 MB a thread, the least work the core splits (kPieceWork, src/parallel).
@@ -52,6 +53,16 @@ export class Embedding extends Table {
       result.set(rt.m.HEAPF32.subarray(outPtr >>> 2, (outPtr >>> 2) + count * dim), start * dim);
     }
     return result;
+  }
+
+  /**
+   * A table that stays on a web server: rows fetched by HTTP range requests as lookups need them
+   * (shared/API.md "Remote tables"; docs/remote-tables.md).
+   * @param {string | URL} url a safetensors file
+   * @returns {Promise<import('./remote/table.js').RemoteEmbedding>}
+   */
+  static open(url, options) {
+    return openRemote(this, url, options);
   }
 
   /** A Batch of up to `capacity` indices: the zero-copy path for hot loops. */

@@ -193,6 +193,8 @@ export class Embedding extends Table {
    * "<name>.embedding_dim") loads as that compressed table, frozen, as saveSafetensors wrote it.
    */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedOptions, 'embeddingDim'>): Embedding;
+  /** A table that stays on a web server, its rows fetched by HTTP range requests (docs/remote-tables.md). */
+  static open(url: string | { readonly href: string }, options?: RemoteOptions): Promise<RemoteEmbedding>;
   /**
    * A frozen table from packed rows as PyTorch writes them (embedding_bag_byte_prepack,
    * embedding_bag_4bit_prepack, a float16 tensor's bytes): numEmbeddings rows, row-major.
@@ -272,6 +274,8 @@ export class EmbeddingBag extends Table {
   static fromPretrained(weights: Float32Array | number[][], options?: PretrainedBagOptions): EmbeddingBag;
   /** As Embedding.fromSafetensors. */
   static fromSafetensors(bytes: Uint8Array | ArrayBuffer, name?: string, options?: Omit<PretrainedBagOptions, 'embeddingDim'>): EmbeddingBag;
+  /** A bag table that stays on a web server (docs/remote-tables.md). */
+  static open(url: string | { readonly href: string }, options?: RemoteBagOptions): Promise<RemoteEmbeddingBag>;
   /** As Embedding.fromQuantized; a compressed bag pools the dequantised rows in every mode. */
   static fromQuantized(bytes: Uint8Array | ArrayBuffer | ArrayBufferView, options: QuantizedBagOptions): EmbeddingBag;
   /** How a bag's rows are pooled. */
@@ -287,6 +291,93 @@ export class EmbeddingBag extends Table {
   backward(indices: BagIndices, offsets: Offsets | null | undefined, gradOutput: Float32Array | number[], perSampleWeights?: Float32Array | number[]): Float32Array | undefined;
   /** A BagBatch of up to `capacity` indices in up to `maxBags` (default: capacity) bags: the zero-copy path. */
   batch(capacity: number, maxBags?: number): BagBatch;
+}
+
+/** Embedding.open's options (docs/remote-tables.md). */
+export interface RemoteOptions {
+  /** The tensor of the safetensors file (default 'weight'). */
+  name?: string;
+  /** Bytes of rows kept in memory (default 64 MiB); the least recently used go first. */
+  cacheBytes?: number;
+  /** Keep fetched rows across loads: OPFS (else IndexedDB) in browsers; in Node a directory (true: the cache folder). */
+  persist?: boolean | string;
+  /**
+   * How requests go out (default globalThis.fetch): called as fetch(url, { headers, signal,
+   * cache }) and must resolve to a fetch Response. (Typed loosely: the types need no DOM lib.)
+   */
+  fetch?: (url: string, init?: any) => Promise<ResponseLike>;
+  /** Headers sent with every request (auth): an object, [name, value] pairs or a Headers. */
+  headers?: Record<string, string> | Iterable<readonly [string, string]>;
+  /** Retries of a request after a network error, a 5xx or a 429 (default 3: at most 4 attempts). */
+  retries?: number;
+  /** Milliseconds a response may stay silent (until it starts, then between pieces of its body); default 30000. */
+  timeout?: number;
+  /** An AbortSignal: aborting it aborts every request; lookups then reject with signal.reason. */
+  signal?: AbortSignalLike;
+  /** Accept a server that ignores Range (the whole file, once). Default false: an Error. */
+  allowFullDownload?: boolean;
+  paddingIdx?: number | null;
+  /** Merge ranges of rows whose gap is at most this many bytes (default 256 with multipart/byteranges, else 32 KiB). */
+  mergeGap?: number;
+  /** The first retry's backoff in ms (default 100; doubling, with full jitter). */
+  retryDelay?: number;
+}
+
+export interface RemoteBagOptions extends RemoteOptions {
+  mode?: BagMode;
+  includeLastOffset?: boolean;
+}
+
+export interface RemoteStats {
+  /** HTTP requests made, retries included (CORS preflights are the browser's and not counted). */
+  requests: number;
+  /** Bytes of response bodies received. */
+  bytesFetched: number;
+  rowsFetched: number;
+  /** Lookups of a row (one per index) answered from memory / not. */
+  cacheHits: number;
+  cacheMisses: number;
+  /** Rows read from the persistent store instead of the network. */
+  persistHits: number;
+  cachedBytes: number;
+  cachedRows: number;
+}
+
+declare abstract class RemoteTable {
+  readonly url: string;
+  readonly numEmbeddings: number;
+  readonly embeddingDim: number;
+  /** 'float32' for F32, F16 and BF16 files (widened exactly), else the compressed storage. */
+  readonly storage: TableStorage;
+  readonly paddingIdx: number | null;
+  readonly disposed: boolean;
+  /** The safetensors file's __metadata__, or null. */
+  readonly metadata: Record<string, string> | null;
+  /** The file as its header was read. */
+  readonly version: { etag: string | null; lastModified: string | null; size: number };
+  readonly stats: RemoteStats;
+  /** Fetches rows into the cache (as many as it holds). */
+  prefetch(indices: Indices): Promise<void>;
+  /** The whole table as an ordinary table (one request for its bytes). */
+  load(options?: { onProgress?: (loadedBytes: number, totalBytes: number) => void }): Promise<Embedding | EmbeddingBag>;
+  dispose(): void;
+}
+
+export class RemoteEmbedding extends RemoteTable {
+  private constructor();
+  /** The values Embedding.forward gives for the whole table, bit for bit. */
+  forward(indices: Indices, out?: Float32Array): Promise<Float32Array>;
+  lookup(index: number): Promise<Float32Array>;
+  load(options?: { onProgress?: (loadedBytes: number, totalBytes: number) => void }): Promise<Embedding>;
+}
+
+export class RemoteEmbeddingBag extends RemoteTable {
+  private constructor();
+  readonly mode: BagMode;
+  readonly includeLastOffset: boolean;
+  /** The values EmbeddingBag.forward gives for the whole table, bit for bit. */
+  forward(indices: BagIndices, offsets?: Offsets | null, perSampleWeights?: Float32Array | number[]): Promise<Float32Array>;
+  load(options?: { onProgress?: (loadedBytes: number, totalBytes: number) => void }): Promise<EmbeddingBag>;
 }
 
 /** Options of {@link BagBatch.forward} and {@link BagBatch.backward}. */

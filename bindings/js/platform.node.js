@@ -75,3 +75,4 @@ export function startWorker(url) {
     parentPort.on('message', (data) => self.onmessage({ data }));
     import(${JSON.stringify(url.href)});`, { eval: true });
 }
+export { openRowStore } from './remote/persist-node.js';

@@ -25,6 +25,12 @@ export async function fileSource(source, readBytes) {
   return platform?.fileSource?.(source, readBytes);
 }
 
+/** The persistent row store of remote tables, as this platform keeps one (remote/persist-*.js). */
+export async function openRowStore(options) {
+  if (!platform?.openRowStore) throw new Error('wasm-embedding: persist: this platform has no persistent storage for remote tables');
+  return platform.openRowStore(options);
+}
+
 /** True where this engine validates wasm SIMD128. */
 export function simdSupported() {
   try {

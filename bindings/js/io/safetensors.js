@@ -74,15 +74,16 @@ function headerError(code, f, file) {
 
 /**
  * The header of a safetensors file: { dataStart, tensors: [{ name, dtype, shape, begin, end }],
- * metadata (an object of strings, or null) }. Throws an Error naming what is wrong.
+ * metadata (an object of strings, or null) }. Throws an Error naming what is wrong. fileSize:
+ * the whole file's (remote tables pass the header's bytes alone).
  */
-function readHeader(file) {
+export function readHeader(file, fileSize = file.length) {
   const { m } = requireRuntime();
   let headerSize = 0;
   if (file.length >= 8) headerSize = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
   const copy = Math.min(file.length, headerSize <= MAX_HEADER ? 8 + headerSize : 8);
   const { raw, at } = allocAligned(m, copy);
-  const result = raw && (m.HEAPU8.set(file.subarray(0, copy), at), m._emb_tensor_files_parse_safetensors(at, copy, file.length) >>> 0);
+  const result = raw && (m.HEAPU8.set(file.subarray(0, copy), at), m._emb_tensor_files_parse_safetensors(at, copy, fileSize) >>> 0);
   if (raw) m._free(raw);
   if (!result) throw new RangeError(`wasm-embedding: out of memory reading a ${copy}-byte safetensors header`);
   try {
@@ -99,7 +100,7 @@ function readHeader(file) {
     }
     if (code === OUT_OF_MEMORY) throw new RangeError(`wasm-embedding: out of memory holding a ${headerSize}-byte safetensors header`);
     if (code !== 0) {
-      throw headerError(code, { fileSize: file.length, headerSize, at: errorAt, tensors, tensor: errorTensor, other: errorOther, field: errorField, covered }, file);
+      throw headerError(code, { fileSize, headerSize, at: errorAt, tensors, tensor: errorTensor, other: errorOther, field: errorField, covered }, file);
     }
     let metadata = null;
     if (hasMetadata) {
