@@ -316,6 +316,7 @@ export interface RemoteOptions {
   signal?: AbortSignalLike;
   /** Accept a server that ignores Range (the whole file, once). Default false: an Error. */
   allowFullDownload?: boolean;
+  /** The padding row, as the constructor's paddingIdx (its lookups are zeros, never fetched). */
   paddingIdx?: number | null;
   /** Merge ranges of rows whose gap is at most this many bytes (default 256 with multipart/byteranges, else 32 KiB). */
   mergeGap?: number;
@@ -323,57 +324,85 @@ export interface RemoteOptions {
   retryDelay?: number;
 }
 
+/** EmbeddingBag.open's options: Embedding.open's and the bag's own. */
 export interface RemoteBagOptions extends RemoteOptions {
+  /** How a bag's rows combine (default 'mean'), as EmbeddingBag's. */
   mode?: BagMode;
+  /** offsets has numBags + 1 entries, the last one the number of indices, as EmbeddingBag's. */
   includeLastOffset?: boolean;
 }
 
+/** What a remote table's requests and cache did so far. */
 export interface RemoteStats {
   /** HTTP requests made, retries included (CORS preflights are the browser's and not counted). */
   requests: number;
   /** Bytes of response bodies received. */
   bytesFetched: number;
+  /** Rows received from the network. */
   rowsFetched: number;
   /** Lookups of a row (one per index) answered from memory / not. */
   cacheHits: number;
+  /** Lookups of a row that had to be fetched (or read from the persistent store). */
   cacheMisses: number;
   /** Rows read from the persistent store instead of the network. */
   persistHits: number;
+  /** Bytes of rows held in memory now. */
   cachedBytes: number;
+  /** Rows held in memory now. */
   cachedRows: number;
 }
 
+/** What remote tables share: a safetensors tensor on a web server, read by HTTP range requests. */
 declare abstract class RemoteTable {
+  /** The file's absolute URL. */
   readonly url: string;
+  /** Rows of the table on the server. */
   readonly numEmbeddings: number;
+  /** Values per row. */
   readonly embeddingDim: number;
   /** 'float32' for F32, F16 and BF16 files (widened exactly), else the compressed storage. */
   readonly storage: TableStorage;
+  /** The padding row (normalised to >= 0), or null. */
   readonly paddingIdx: number | null;
+  /** True after dispose(). */
   readonly disposed: boolean;
   /** The safetensors file's __metadata__, or null. */
   readonly metadata: Record<string, string> | null;
   /** The file as its header was read. */
-  readonly version: { etag: string | null; lastModified: string | null; size: number };
+  readonly version: {
+    /** The ETag the server sent with the header, or null. */
+    etag: string | null;
+    /** Its Last-Modified, or null. */
+    lastModified: string | null;
+    /** The file's size in bytes. */
+    size: number;
+  };
+  /** Requests, bytes and cache counts so far (a fresh object each read). */
   readonly stats: RemoteStats;
   /** Fetches rows into the cache (as many as it holds). */
   prefetch(indices: Indices): Promise<void>;
   /** The whole table as an ordinary table (one request for its bytes). */
   load(options?: { onProgress?: (loadedBytes: number, totalBytes: number) => void }): Promise<Embedding | EmbeddingBag>;
+  /** Frees the cache's wasm memory and aborts requests in flight; later calls throw. */
   dispose(): void;
 }
 
+/** A table read from a server a few rows at a time: Embedding.open's result. */
 export class RemoteEmbedding extends RemoteTable {
   private constructor();
   /** The values Embedding.forward gives for the whole table, bit for bit. */
   forward(indices: Indices, out?: Float32Array): Promise<Float32Array>;
+  /** One row (a copy), as Embedding.lookup. */
   lookup(index: number): Promise<Float32Array>;
   load(options?: { onProgress?: (loadedBytes: number, totalBytes: number) => void }): Promise<Embedding>;
 }
 
+/** A bag table read from a server a few rows at a time: EmbeddingBag.open's result. */
 export class RemoteEmbeddingBag extends RemoteTable {
   private constructor();
+  /** How a bag's rows combine. */
   readonly mode: BagMode;
+  /** Whether offsets end with the number of indices. */
   readonly includeLastOffset: boolean;
   /** The values EmbeddingBag.forward gives for the whole table, bit for bit. */
   forward(indices: BagIndices, offsets?: Offsets | null, perSampleWeights?: Float32Array | number[]): Promise<Float32Array>;

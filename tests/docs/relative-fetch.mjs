@@ -6,4 +6,7 @@ if (base) {
   const original = globalThis.fetch;
   const absolute = (input) => (typeof input === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(input) ? new URL(input, base).href : input);
   globalThis.fetch = (input, init) => original(absolute(input), init);
+  // Code that resolves URLs as a page does (Embedding.open: new URL(url, location.href)) sees the
+  // block's folder as the page's location.
+  globalThis.location ??= { href: base };
 }
