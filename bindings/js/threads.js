@@ -44,8 +44,8 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
     }
     // Each helper said it was about to enter its loop; wait until all are in it.
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (m._emb_threads_helper_count() < threads - 1) {
-      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m._emb_threads_helper_count()} helper thread(s) did not start`);
+    while (m.threadsHelperCount() < threads - 1) {
+      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m.threadsHelperCount()} helper thread(s) did not start`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   } catch (err) {
