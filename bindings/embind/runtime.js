@@ -225,7 +225,7 @@ mergeInto(LibraryManager.library, {
     Module[name] = Handle;
   },
 
-  _embind_register_class_constructor__deps: ['$embindTypes', '$embindPending', '$embindTypeIds', '$embindSignature', '$embindInvoker'],
+  _embind_register_class_constructor__deps: ['$embindTypes', '$embindPending', '$embindTypeIds', '$embindSignature', '$embindInvoker', '$embindFail'],
   _embind_register_class_constructor: function(rawClassType, argCount, rawArgTypesAddr, invokerSignature, invoker, rawConstructor) {
     var ids = embindTypeIds(argCount, rawArgTypesAddr);
     var fn = wasmTable.get(invoker);
