@@ -2,6 +2,8 @@
 // (bindings/embind/runtime.js) by their Embind type ids. This replaces libembind (-lembind):
 // its bind.cpp registers 33 types (strings, val, memory views) no binding here uses, and exports
 // __getTypeName, which pulls printf into the module (about 3 KB gzip a build; docs/bindings.md).
+// Only the types the bindings use: a binding with another fails at startup, naming it (add the
+// type here, and to runtime.js if it needs converting).
 #include <emscripten/bind.h>
 
 #include <cstdint>
@@ -20,11 +22,6 @@ void integer(const char* name) {
 EMSCRIPTEN_BINDINGS(builtin_types) {
   _embind_register_void(TypeID<void>::get(), "void");
   _embind_register_bool(TypeID<bool>::get(), "bool", sizeof(bool), true, false);
-  integer<char>("char");
-  integer<signed char>("signed char");
-  integer<unsigned char>("unsigned char");
-  integer<short>("short");
-  integer<unsigned short>("unsigned short");
   integer<int>("int");
   integer<unsigned int>("unsigned int");
   integer<long>("long");
