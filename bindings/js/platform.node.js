@@ -19,12 +19,12 @@ export async function compile(source) {
   // Strings are paths (relative to the working directory) unless they are URLs.
   const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : (await builtin('node:url')).pathToFileURL(source);
   if (url.protocol !== 'file:') return compileBrowser(url);
-  // Read and compiled at once: a .wasm of 100 KB reads in a tenth of a millisecond, less than
-  // the event loop's round trips of an asynchronous read, and compiles synchronously in 1.3 ms
-  // against 1.9 ms for WebAssembly.compile (bench/startup.mjs; on 2 busy cores, the background
-  // compile threads wait their turn).
+  // Read at once: a .wasm of 100 KB reads in a tenth of a millisecond, less than the event
+  // loop's round trips of an asynchronous read (bench/startup.mjs: 1.0 ms from init() to
+  // compiling, 2.3 ms with fs/promises). Compiled asynchronously: new WebAssembly.Module was no
+  // faster to ready (its compile is shorter, its instantiation longer by as much).
   const bytes = new Uint8Array((await builtin('node:fs')).readFileSync(url));
-  return new WebAssembly.Module(checkWasmBytes(bytes, url.pathname));
+  return WebAssembly.compile(checkWasmBytes(bytes, url.pathname));
 }
 
 /**
