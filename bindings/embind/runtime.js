@@ -22,7 +22,7 @@
 mergeInto(LibraryManager.library, {
   // Registrations wait until every static constructor has run (libembind registers the built-in
   // types in one of them, in an order the linker picks), then embindFinish binds them all.
-  $embindTypes: '={}', // type id -> { name, ret?: 'void' | 'bool' | 'u32' | 'same', cls?, unsupported? }
+  $embindTypes: '={}', // type id -> { name (its C string's address), ret?: 'void' | 'bool' | 'u32' | 'same', cls?, unsupported? }
   $embindPending: '=[]',
   $embindFinish__deps: ['$embindPending'],
   $embindFinish__postset: 'addOnInit(embindFinish);', // runs after __wasm_call_ctors (addOnInit puts that first)
@@ -47,28 +47,30 @@ mergeInto(LibraryManager.library, {
 
   // The argument and result types of one binding, checked. ids: [result, args...]. Returns
   // { ret, args: [converter or null per argument], plain: no argument needs converting }.
-  $embindSignature__deps: ['$embindTypes', '$embindFail'],
+  $embindSignature__deps: ['$embindTypes', '$embindFail', '$embindName', '$embindHandleArg'],
   $embindSignature: function(what, ids, returnsAddress) {
-    var types = ids.map(function(id) {
-      var t = embindTypes[id];
-      if (!t) embindFail(what, 'a type (id ' + id + ') that no EMSCRIPTEN_BINDINGS block registered');
-      if (t.unsupported) embindFail(what, 'the type ' + t.name);
-      return t;
-    });
-    var ret = types[0];
-    if (returnsAddress) ret = { ret: 'u32' };
-    else if (ret.cls) embindFail(what, 'returns the class ' + ret.name + ' (return its address as std::uintptr_t)');
-    var plain = true;
-    var args = types.slice(1).map(function(t) {
-      if (!t.cls) return null;
-      plain = false;
-      var cls = t.cls;
-      return function(handle) {
-        if (!(handle instanceof cls)) throw new TypeError(what + ': expected a ' + t.name + ' handle, got ' + handle);
-        return handle.ptr;
-      };
-    });
-    return { ret: ret.ret, args: args, plain: plain };
+    var ret = null, args = [], plain = true;
+    for (var i = 0; i < ids.length; ++i) {
+      var t = embindTypes[ids[i]];
+      if (!t) embindFail(what, 'a type (id ' + ids[i] + ') that no EMSCRIPTEN_BINDINGS block registered');
+      if (t.unsupported) embindFail(what, 'the type ' + embindName(t.name));
+      if (i === 0) {
+        if (t.cls && !returnsAddress) embindFail(what, 'returns the class ' + t.cls.name + ' (return its address as std::uintptr_t)');
+        ret = returnsAddress ? 'u32' : t.ret;
+      } else if (t.cls) {
+        plain = false;
+        args.push(embindHandleArg(what, t.cls));
+      } else {
+        args.push(null);
+      }
+    }
+    return { ret: ret, args: args, plain: plain };
+  },
+  $embindHandleArg: function(what, cls) {
+    return function(handle) {
+      if (!(handle instanceof cls)) throw new TypeError(what + ': expected a ' + cls.name + ' handle, got ' + handle);
+      return handle.ptr;
+    };
   },
 
   // A closure calling wasm function fn as fn(ctx, [this.ptr,] ...args), the result converted.
@@ -156,43 +158,43 @@ mergeInto(LibraryManager.library, {
   },
 
   // Built-in types (libembind's static constructor registers them all).
-  _embind_register_void__deps: ['$embindTypes', '$embindName', '$embindFinish'],
+  _embind_register_void__deps: ['$embindTypes', '$embindFinish'],
   _embind_register_void: function(rawType, name) {
-    embindTypes[rawType] = { name: embindName(name), ret: 'void' };
+    embindTypes[rawType] = { name: name, ret: 'void' };
   },
-  _embind_register_bool__deps: ['$embindTypes', '$embindName'],
+  _embind_register_bool__deps: ['$embindTypes'],
   _embind_register_bool: function(rawType, name, size, trueValue, falseValue) {
-    embindTypes[rawType] = { name: embindName(name), ret: 'bool' };
+    embindTypes[rawType] = { name: name, ret: 'bool' };
   },
-  _embind_register_integer__deps: ['$embindTypes', '$embindName'],
+  _embind_register_integer__deps: ['$embindTypes'],
   _embind_register_integer: function(rawType, name, size, minRange, maxRange) {
     // Unsigned 32-bit results come back from wasm as signed i32s: >>> 0 makes them unsigned.
-    embindTypes[rawType] = { name: embindName(name), ret: size === 4 && minRange === 0 ? 'u32' : 'same' };
+    embindTypes[rawType] = { name: name, ret: size === 4 && minRange === 0 ? 'u32' : 'same' };
   },
-  _embind_register_float__deps: ['$embindTypes', '$embindName'],
+  _embind_register_float__deps: ['$embindTypes'],
   _embind_register_float: function(rawType, name, size) {
-    embindTypes[rawType] = { name: embindName(name), ret: 'same' };
+    embindTypes[rawType] = { name: name, ret: 'same' };
   },
   // Registered, but not supported: a binding that uses one fails at startup.
-  _embind_register_bigint__deps: ['$embindTypes', '$embindName'],
+  _embind_register_bigint__deps: ['$embindTypes'],
   _embind_register_bigint: function(rawType, name) {
-    embindTypes[rawType] = { name: embindName(name), unsupported: true };
+    embindTypes[rawType] = { name: name, unsupported: true };
   },
-  _embind_register_std_string__deps: ['$embindTypes', '$embindName'],
+  _embind_register_std_string__deps: ['$embindTypes'],
   _embind_register_std_string: function(rawType, name) {
-    embindTypes[rawType] = { name: embindName(name), unsupported: true };
+    embindTypes[rawType] = { name: name, unsupported: true };
   },
-  _embind_register_std_wstring__deps: ['$embindTypes', '$embindName'],
+  _embind_register_std_wstring__deps: ['$embindTypes'],
   _embind_register_std_wstring: function(rawType, charSize, name) {
-    embindTypes[rawType] = { name: embindName(name), unsupported: true };
+    embindTypes[rawType] = { name: name, unsupported: true };
   },
-  _embind_register_emval__deps: ['$embindTypes', '$embindName'],
+  _embind_register_emval__deps: ['$embindTypes'],
   _embind_register_emval: function(rawType, name) {
-    embindTypes[rawType] = { name: embindName(name), unsupported: true };
+    embindTypes[rawType] = { name: name, unsupported: true };
   },
-  _embind_register_memory_view__deps: ['$embindTypes', '$embindName'],
+  _embind_register_memory_view__deps: ['$embindTypes'],
   _embind_register_memory_view: function(rawType, dataTypeIndex, name) {
-    embindTypes[rawType] = { name: embindName(name), unsupported: true };
+    embindTypes[rawType] = { name: name, unsupported: true };
   },
 
   // class_<T>("Name"): a JS class on Module. Its constructor is the registered factory; the
