@@ -10,8 +10,9 @@
 // integers up to 32 bits and floats (passed to wasm as they are: no conversion, no allocation
 // per call); classes with a factory constructor, methods and delete(); free functions; class
 // pointers or references as arguments (a handle of that class: its address is passed). Anything
-// else (std::string, emscripten::val, 64-bit integers, memory views, value objects, smart
-// pointers, base classes, overloads) fails loudly when the module starts, naming the binding.
+// else fails loudly: std::string, emscripten::val, 64-bit integers, memory views, base classes,
+// overloads when the module starts, naming the binding; enums, value objects, properties, static
+// methods, smart pointers, constants at link time (their _embind_register_* is undefined here).
 //
 // Handles: `new Module.Table()` is an object whose `ptr` is the C++ object's address (0 when the
 // factory returned null: out of memory); `delete()` destroys the object and sets ptr to 0. There
@@ -157,7 +158,8 @@ mergeInto(LibraryManager.library, {
     };
   },
 
-  // Built-in types (libembind's static constructor registers them all).
+  // Built-in types (bindings/embind/builtin_types.cc registers those the bindings use; the rest
+  // are here for a build that links libembind).
   _embind_register_void__deps: ['$embindTypes', '$embindFinish'],
   _embind_register_void: function(rawType, name) {
     embindTypes[rawType] = { name: name, ret: 'void' };
