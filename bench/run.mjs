@@ -4,8 +4,12 @@
 // (times are medians; "vs ours" = time / time of our copying API in the same comparison) and
 // writes everything to bench/results/bench.json and bench/results/bench.md.
 //
-//   node bench/run.mjs [--quick] [--only sizes,startup,forward,train,rotating,memory] [--reps 7]
+//   node bench/run.mjs [--quick] [--only sizes,startup,bindings,forward,train,rotating,memory] [--reps 7]
+//                      [--baseline <dist dir>]
 //
+// --baseline: the dist/ directory of another build of the package (the plain-export package
+// before the Embind change, docs/bindings.md says how to build it): startup and sizes then show
+// it too, and bindings (bench/bindings.mjs) times calls through both in one process.
 // --quick: forward at d = 64, B in {64, 4096}; training at V in {10k, 100k}; 3 repetitions.
 // rotating: training with 16 rotating batches for each optimizer against PyTorch sparse and
 // dense, in the same run (bench/train-rotating.mjs; PyTorch dense skipped with --quick).
@@ -20,12 +24,14 @@ import { makeIndices, median, RESULTS, BUILD, DATA, NODE_MODULES, describeError 
 const { values: opts } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'sizes,startup,forward,train,rotating,memory' },
+    only: { type: 'string', default: 'sizes,startup,bindings,forward,train,rotating,memory' },
+    baseline: { type: 'string', default: '' },
     reps: { type: 'string' },
   },
 });
 const QUICK = opts.quick;
 const SECTIONS = new Set(opts.only.split(','));
+const BASELINE = opts.baseline;
 const REPS = Number(opts.reps ?? (QUICK ? 3 : 7));
 const V_FORWARD = 100000;
 const DIMS = QUICK ? [64] : [16, 64, 128, 300];
@@ -191,6 +197,13 @@ function sizes() {
       'onnxruntime-web/dist/ort.wasm.min.mjs'].map(nm)],
     ['bare bench module (bare.wasm)', [fileURLToPath(new URL('bare.wasm', BUILD))]],
   ];
+  if (BASELINE) {
+    const base = (p) => `${BASELINE}/${p}`;
+    groups.splice(2, 0,
+      ['baseline (--baseline), browsers: index.js + both builds\' .wasm', ['index.js', 'embedding.wasm', 'embedding-scalar.wasm'].map(base)],
+      ['ours: both single-thread .wasm builds', ['embedding.wasm', 'embedding-scalar.wasm'].map(dist)],
+      ['baseline: both single-thread .wasm builds', ['embedding.wasm', 'embedding-scalar.wasm'].map(base)]);
+  }
   const rows = [];
   const data = [];
   for (const [group, files] of groups) {
@@ -215,6 +228,7 @@ async function startup() {
   const contenders = [
     ['ours', 'ours, SIMD build: import + init()'],
     ['oursScalar', 'ours, scalar build: import + init({ simd: false })'],
+    ...(BASELINE ? [['baseline', 'baseline (--baseline), SIMD build: import + init()']] : []),
     ['tfjsWasm', 'tfjs-backend-wasm: import + setBackend("wasm") + ready()'],
     ['ort', 'onnxruntime-web: import + first InferenceSession (4 × 4 Gather)'],
     ['bare', 'bare bench module: WebAssembly.instantiate'],
@@ -226,7 +240,7 @@ async function startup() {
     for (const [key] of contenders) {
       if (errors[key]) continue;
       try {
-        const res = await runNode('startup.mjs', ['--contender', key]);
+        const res = await runNode('startup.mjs', ['--contender', key, '--baseline', BASELINE]);
         samples[key].ms.push(res.ms);
         samples[key].importMs.push(res.importMs);
         if (res.phases) samples[key].phases.push(res.phases);
@@ -248,9 +262,13 @@ async function startup() {
   // Where ours goes: each phase's median over the runs (bench/startup.mjs says what each holds).
   const phase = (key, name) => `${median(samples[key].phases.map((p) => p[name])).toFixed(1)} ms`;
   print('Where our startup goes (medians; JS import includes Node\'s first-import cost, the last row above):\n');
-  table(['build', 'JS import', 'read .wasm (the glue sets up meanwhile)', 'compile', 'instantiate', 'ctors + ready'],
-    ['ours', 'oursScalar'].filter((key) => !errors[key]).map((key) => [key === 'ours' ? 'SIMD' : 'scalar',
+  table(['build', 'JS import', 'read .wasm (the glue sets up meanwhile)', 'compile', 'instantiate', 'ctors (Embind registration) + ready'],
+    ['ours', 'oursScalar', 'baseline'].filter((key) => samples[key] && !errors[key]).map((key) => [{ ours: 'SIMD', oursScalar: 'scalar', baseline: 'baseline, SIMD' }[key],
       `${median(samples[key].importMs).toFixed(1)} ms`, phase(key, 'read'), phase(key, 'compile'), phase(key, 'instantiate'), phase(key, 'ready')]));
+  if (!errors.tfjsWasm && !errors.ours) {
+    const tfjs = median(samples.tfjsWasm.ms);
+    print(`Ours (SIMD) import + init(): ${ours.toFixed(1)} ms median, ${(ours / tfjs).toFixed(2)}× tfjs-backend-wasm's ${tfjs.toFixed(1)} ms in the same run.\n`);
+  }
   json.startup = { reps: STARTUP_REPS, samples, errors };
 }
 
@@ -433,7 +451,26 @@ async function rotating() {
   }
 }
 
-const steps = { sizes, startup, forward, train, rotating, memory };
+// What a call through the bindings costs against the --baseline package, in one process,
+// interleaved (bench/bindings.mjs), in BINDINGS_RUNS fresh processes: medians of their medians.
+async function bindings() {
+  if (!BASELINE) {
+    print('### Bindings: skipped (pass --baseline <dist dir> of the plain-export package to compare)\n');
+    return;
+  }
+  const runs = [];
+  for (let r = 0; r < BINDINGS_RUNS; ++r) runs.push(await runNode('bindings.mjs', ['--baseline', BASELINE, '--reps', QUICK ? 7 : 15]));
+  print(`### Bindings: time per call, ours (Embind) vs the baseline (plain exports), one process each, interleaved (median of ${BINDINGS_RUNS} processes' medians)\n`);
+  table(['call', 'ours', 'baseline', 'ours / baseline'], runs[0].results.map((first, i) => {
+    const ns = (who) => median(runs.map((run) => run.results[i].ns[who]));
+    const ratio = median(runs.map((run) => run.results[i].ratio));
+    return [first.label, `${ns('ours').toFixed(0)} ns`, `${ns('baseline').toFixed(0)} ns`, fmtRatio(ratio)];
+  }));
+  json.bindings = runs;
+}
+const BINDINGS_RUNS = 3;
+
+const steps = { sizes, startup, bindings, forward, train, rotating, memory };
 for (const [name, fn] of Object.entries(steps)) {
   if (!SECTIONS.has(name)) continue;
   const t0 = performance.now();

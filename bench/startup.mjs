@@ -4,16 +4,27 @@
 //   node bench/startup.mjs --contender ours
 // For ours, phases splits the time after the import, as it runs: read (from init() to the bytes
 // being handed to WebAssembly.compile; the Emscripten glue sets itself up meanwhile), compile,
-// instantiate (from compiled to instantiated), and ready (C++ static constructors and the
-// glue's last steps, until init() resolves). importFloor: Node's cost for a first import()
-// of a one-line module, the part of importMs that is not ours.
-import { fileURLToPath } from 'node:url';
+// instantiate (from compiled to instantiated), and ready (C++ static constructors: the Embind
+// registrations, bindings/embind/runtime.js binding them, the glue's last steps, until init()
+// resolves). importFloor: Node's cost for a first import() of a one-line module, the part of
+// importMs that is not ours. baseline: another build of this package, --baseline <its dist dir>
+// (bench/run.mjs passes the plain-export package before the Embind change, to compare).
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { childArgs, report, NODE_MODULES, BUILD } from './lib/common.mjs';
 
 const marks = {};
 function timeWasmPhases() {
-  const { compile, instantiate } = WebAssembly;
+  const { compile, instantiate, Module } = WebAssembly;
+  // Node's platform compiles files synchronously (bindings/js/platform.node.js).
+  WebAssembly.Module = function TimedModule(bytes) {
+    marks.read = performance.now();
+    const module = new Module(bytes);
+    marks.compiled = performance.now();
+    return module;
+  };
+  Object.setPrototypeOf(WebAssembly.Module, Module); // its statics (imports, exports)
   WebAssembly.compile = async function timedCompile(bytes) {
     marks.read = performance.now();
     const module = await compile(bytes);
@@ -30,6 +41,12 @@ function timeWasmPhases() {
 const STARTUPS = {
   ours: async (mark) => { timeWasmPhases(); const { init } = await import('wasm-embedding'); mark(); await init({ simd: true }); },
   oursScalar: async (mark) => { timeWasmPhases(); const { init } = await import('wasm-embedding'); mark(); await init({ simd: false }); },
+  baseline: async (mark) => {
+    timeWasmPhases();
+    const { init } = await import(pathToFileURL(resolve(baseline, 'node.js')).href);
+    mark();
+    await init({ simd: true });
+  },
   importFloor: async (mark) => { await import('data:text/javascript,export default 1'); mark(); },
   tfjsWasm: async (mark) => {
     const tf = await import('@tensorflow/tfjs-core');
@@ -52,7 +69,7 @@ const STARTUPS = {
   bare: async (mark) => { mark(); await WebAssembly.instantiate(readFileSync(new URL('bare.wasm', BUILD)), {}); },
 };
 
-const { contender } = childArgs({ contender: 'ours' });
+const { contender, baseline } = childArgs({ contender: 'ours', baseline: '' });
 const t0 = performance.now();
 let imported = 0;
 await STARTUPS[contender](() => { imported = performance.now() - t0; });

@@ -135,7 +135,7 @@ export function loadCheckpoint(bytes) {
 function stateFields(table, owner) {
   const { rt, handle } = table[kCore];
   const m = rt.m;
-  const at = m._emb_optim_state_fields(handle.ptr, owner) >>> 2;
+  const at = m.optimStateFields(handle, owner) >>> 2;
   if (at === 0) return null;
   const count = m.HEAPU32[at];
   return Array.from({ length: count }, (_, i) => {
@@ -166,7 +166,7 @@ function restoreState(opt, table, tensorOf, prefix) {
     if (!fits) {
       throw new Error(`loadCheckpoint: tensor ${quote(`${prefix}.${f.name}`)} is ${t ? `${t.dtype} [${t.shape}]` : 'missing'}; expected ${dtype} ${f.shape === 0 ? '[]' : f.shape === 1 ? `[${table.numEmbeddings}] or [0]` : `[${table.numEmbeddings}, ${table.embeddingDim}] or [0, ${table.embeddingDim}]`}`);
     }
-    if (t.data.length !== f.length && !rt.m._emb_optim_resize_state_field(handle.ptr, opt[kOwner], f.index, t.data.length)) {
+    if (t.data.length !== f.length && !rt.m.optimResizeStateField(handle, opt[kOwner], f.index, t.data.length)) {
       throw new RangeError(`loadCheckpoint: out of memory for ${quote(`${prefix}.${f.name}`)}`);
     }
   }

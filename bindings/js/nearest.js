@@ -88,7 +88,7 @@ export function nearest(table, query, k, options = {}) {
     if (vectors) rt.m.HEAPF32.set(vectors, (queriesAt = at) >>> 2);
     else rt.m.HEAP32.set(self, (selfAt = at) >>> 2);
     rt.m.HEAP32.set(excluded, (excludeAt = at + queryBytes) >>> 2);
-  }, (index, score) => forStorage(table, rt.m._emb_nearest_table, rt.m._emb_nearest_packed)(handle.ptr, METRICS[metric], queriesAt, m, selfAt, k, excludeAt, excluded.length, index, score));
+  }, (index, score) => forStorage(table, rt.m.nearestTable, rt.m.nearestPacked)(handle, METRICS[metric], queriesAt, m, selfAt, k, excludeAt, excluded.length, index, score));
 }
 
 /**
@@ -102,5 +102,5 @@ export function analogy(table, a, b, c, k = 10) {
   checkRow(b, rows, 'b');
   checkRow(c, rows, 'c');
   checkK(k);
-  return collect(table, 1, k, 0, () => {}, (index, score) => forStorage(table, rt.m._emb_nearest_analogy_table, rt.m._emb_nearest_analogy_packed)(handle.ptr, a, b, c, k, index, score));
+  return collect(table, 1, k, 0, () => {}, (index, score) => forStorage(table, rt.m.analogyTable, rt.m.analogyPacked)(handle, a, b, c, k, index, score));
 }

@@ -118,7 +118,7 @@ export class SGD extends Optimizer {
 
   stepTable(m, handle, id, action) {
     const { momentum, dampening, weightDecay, nesterov, maximize } = this.#options;
-    return m._emb_optim_sgd_step(handle.ptr, id, action, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
+    return m.sgdStep(handle, id, action, this.lr, momentum, dampening, weightDecay, nesterov, maximize);
   }
 }
 
@@ -145,7 +145,7 @@ export class Adagrad extends Optimizer {
 
   stepTable(m, handle, id, action) {
     const { lrDecay, weightDecay, initialAccumulatorValue, eps } = this.#options;
-    return m._emb_optim_adagrad_step(handle.ptr, id, action, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
+    return m.adagradStep(handle, id, action, this.lr, lrDecay, weightDecay, initialAccumulatorValue, eps);
   }
 }
 
@@ -172,7 +172,7 @@ export class SparseAdam extends Optimizer {
 
   stepTable(m, handle, id, action) {
     const { betas, eps } = this.#options;
-    return m._emb_optim_sparse_adam_step(handle.ptr, id, action, this.lr, betas[0], betas[1], eps);
+    return m.sparseAdamStep(handle, id, action, this.lr, betas[0], betas[1], eps);
   }
 }
 
@@ -199,7 +199,7 @@ export class RowwiseAdagrad extends Optimizer {
   get [kOptions]() { return { lr: this.lr, ...this.#options }; }
 
   stepTable(m, handle, id, action) {
-    return m._emb_optim_rowwise_adagrad_step(handle.ptr, id, action, this.lr, this.#options.eps, this.#options.weightDecay);
+    return m.rowwiseAdagradStep(handle, id, action, this.lr, this.#options.eps, this.#options.weightDecay);
   }
 }
 

@@ -1,10 +1,12 @@
 // How Node loads the wasm: from disk next to this module (Node's fetch cannot read files), or
 // from http(s) when given such a URL. Only the package's "node" export condition reaches this.
-import { open, readFile } from 'node:fs/promises'; // not node:fs, whose ES module costs milliseconds to import
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+// No static imports of node: modules: importing their ES module facades cost 3 ms of a 10 ms
+// startup (bench/startup.mjs). Node >= 20.16 hands the built-in modules over synchronously
+// (process.getBuiltinModule); older Nodes import them when first needed.
 import { checkWasmBytes } from './runtime.js';
 import { asBytes, compile as compileBrowser } from './platform.browser.js';
+
+const builtin = (name) => globalThis.process.getBuiltinModule?.(name) ?? import(name);
 
 export function defaultWasm(simd) {
   return simd ? new URL('./embedding.wasm', import.meta.url) : new URL('./embedding-scalar.wasm', import.meta.url);
@@ -15,9 +17,14 @@ export async function compile(source) {
     return WebAssembly.compile(checkWasmBytes(asBytes(source), 'init({ wasm })'));
   }
   // Strings are paths (relative to the working directory) unless they are URLs.
-  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : pathToFileURL(source);
+  const url = source instanceof URL ? source : /^[a-z][a-z0-9+.-]*:\/\//i.test(source) ? new URL(source) : (await builtin('node:url')).pathToFileURL(source);
   if (url.protocol !== 'file:') return compileBrowser(url);
-  return WebAssembly.compile(checkWasmBytes(new Uint8Array(await readFile(url)), url.pathname));
+  // Read at once: a .wasm of 100 KB reads in a tenth of a millisecond, less than the event
+  // loop's round trips of an asynchronous read (bench/startup.mjs: 1.0 ms from init() to
+  // compiling, 2.3 ms with fs/promises). Compiled asynchronously: new WebAssembly.Module was no
+  // faster to ready (its compile is shorter, its instantiation longer by as much).
+  const bytes = new Uint8Array((await builtin('node:fs')).readFileSync(url));
+  return WebAssembly.compile(checkWasmBytes(bytes, url.pathname));
 }
 
 /**
@@ -32,7 +39,7 @@ export async function fileSource(source, readBytes) {
   const stream = typeof source.bytesRead === 'number' && typeof source.pending === 'boolean' && source.path != null;
   if (!stream || source.bytesRead !== 0 || source.readableLength !== 0 || source.readableFlowing) return undefined;
   source.destroy();
-  const file = await open(source.path, 'r');
+  const file = await (await builtin('node:fs')).promises.open(source.path, 'r');
   const size = (await file.stat()).size;
   const end = Math.min(source.end ?? Infinity, size - 1) + 1;
   const start = Math.min(source.start ?? 0, end);
@@ -67,7 +74,8 @@ export async function fileSource(source, readBytes) {
  * A worker_threads worker for the threads build's helpers: threads-worker.js is written for Web
  * Workers (self.onmessage, self.postMessage), so it gets that much of their environment first.
  */
-export function startWorker(url) {
+export async function startWorker(url) {
+  const { Worker } = await builtin('node:worker_threads');
   return new Worker(`
     const { parentPort } = require('node:worker_threads');
     globalThis.self = globalThis;

@@ -135,7 +135,7 @@ export function checkWasmBytes(bytes, where, advice = 'Serve the .wasm next to t
 /** Bytes of wasm memory: its current size, and how much of it malloc has handed out. */
 export function memoryUsage() {
   const rt = requireRuntime();
-  return { wasmMemoryBytes: rt.m.HEAPU8.length, heapInUseBytes: rt.m._emb_runtime_heap_in_use() >>> 0 };
+  return { wasmMemoryBytes: rt.m.HEAPU8.length, heapInUseBytes: rt.m.heapInUse() };
 }
 
 /** The runtime new objects use; throws until init() has resolved. */

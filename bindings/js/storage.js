@@ -23,33 +23,9 @@ export function checkStorage(storage, what) {
   }
 }
 
-/**
- * A wasm emb::PackedTable (bindings/exports/storage.cc): its pointer (0 when memory ran out),
- * delete(), and the lookup calls by the float32 table's names (table.js, WasmEmbedding).
- */
-export class WasmPackedTable {
-  constructor(m) {
-    this.m = m;
-    this.ptr = m._emb_storage_table_new() >>> 0;
-  }
-  delete() { this.m._emb_storage_table_delete(this.ptr); }
-  allocate(storage, rows, dim) { return this.m._emb_storage_table_allocate(this.ptr, storage, rows, dim) !== 0; }
-  dataPtr() { return this.m._emb_storage_table_data(this.ptr) >>> 0; }
-  byteLength() { return this.m._emb_storage_table_byte_length(this.ptr) >>> 0; }
-  setPaddingIdx(paddingIdx) { this.m._emb_storage_table_set_padding_idx(this.ptr, paddingIdx); }
-  quantize(first, src, n) { return this.m._emb_storage_table_quantize(this.ptr, first, src, n); }
-  firstInvalidRow() { return this.m._emb_storage_table_first_invalid_row(this.ptr); }
-  prepareLookup(idx, n) { return this.m._emb_storage_table_prepare_lookup(this.ptr, idx, n); }
-  gather(idx, n, out) { return this.m._emb_storage_table_gather(this.ptr, idx, n, out); }
-  forward(idx, n, out) { return this.m._emb_storage_table_gather(this.ptr, idx, n, out); }
-  bagForward(idx, n, offsets, numBags, mode, weights, out) {
-    return this.m._emb_storage_table_bag_forward(this.ptr, idx, n, offsets, numBags, mode, weights, out);
-  }
-}
-
 /** A zeroed wasm PackedTable, or a RangeError when memory runs out. */
 export function allocatePacked(rt, storage, rows, dim) {
-  const packed = new WasmPackedTable(rt.m);
+  const packed = new rt.m.PackedTable(); // an Embind handle (bindings/embind/storage.cc), ptr 0 when out of memory
   if (!packed.ptr || !packed.allocate(STORAGES[storage], rows, dim)) {
     packed.delete();
     throw new RangeError(`wasm-embedding: out of memory for a ${rows} x ${dim} ${storage} table (${rows * rowBytes(storage, dim)} bytes)`);

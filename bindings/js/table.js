@@ -16,47 +16,6 @@ export const kRawWeights = Symbol('weights as stored'); // checkpoints: rows tha
 export const kTrainable = Symbol('check the table can be trained');
 const kPacked = Symbol('compressed rows'); // { handle: a filled PackedTable, storage }
 export const leakGuard = new FinalizationRegistry((handle) => handle.delete());
-/**
- * A wasm emb::Embedding (bindings/exports/table.cc): its pointer, and one method per export
- * (the compressed table, storage.js, answers the lookup calls by the same names). ptr is 0
- * when memory ran out; delete() frees it (0 is harmless).
- */
-export class WasmEmbedding {
-  constructor(m) {
-    this.m = m;
-    this.ptr = m._emb_table_new() >>> 0;
-  }
-  delete() { this.m._emb_table_delete(this.ptr); }
-  allocate(rows, dim) { return this.m._emb_table_allocate(this.ptr, rows, dim) !== 0; }
-  initNormal(seed) { this.m._emb_table_init_normal(this.ptr, seed); }
-  setOptions(paddingIdx, hasMaxNorm, maxNorm, normType, scaleGradByFreq) {
-    this.m._emb_table_set_options(this.ptr, paddingIdx, hasMaxNorm, maxNorm, normType, scaleGradByFreq);
-  }
-  weightPtr() { return this.m._emb_table_weight(this.ptr) >>> 0; }
-  forward(idx, n, out) { return this.m._emb_table_forward(this.ptr, idx, n, out); }
-  prepareLookup(idx, n) { return this.m._emb_table_prepare_lookup(this.ptr, idx, n); }
-  gather(idx, n, out) { this.m._emb_table_gather(this.ptr, idx, n, out); }
-  backward(idx, n, gradOut) { return this.m._emb_table_backward(this.ptr, idx, n, gradOut); }
-  beginBackward(idx, n) { return this.m._emb_table_begin_backward(this.ptr, idx, n); }
-  backwardPiece(start, count, gradOut) { this.m._emb_table_backward_piece(this.ptr, start, count, gradOut); }
-  endGradient() { this.m._emb_table_end_gradient(this.ptr); }
-  bagForward(idx, n, offsets, numBags, mode, weights, out) {
-    return this.m._emb_table_bag_forward(this.ptr, idx, n, offsets, numBags, mode, weights, out);
-  }
-  bagBackward(idx, n, offsets, numBags, mode, weights, gradOut, weightsGrad) {
-    return this.m._emb_table_bag_backward(this.ptr, idx, n, offsets, numBags, mode, weights, gradOut, weightsGrad);
-  }
-  gradPresent() { return this.m._emb_table_grad_present(this.ptr) !== 0; }
-  gradCount() { return this.m._emb_table_grad_count(this.ptr) >>> 0; }
-  gradRowsPtr() { return this.m._emb_table_grad_rows(this.ptr) >>> 0; }
-  gradValuesPtr() { return this.m._emb_table_grad_values(this.ptr) >>> 0; }
-  coalesceGrad() { this.m._emb_table_coalesce_grad(this.ptr); }
-  zeroGrad() { this.m._emb_table_zero_grad(this.ptr); }
-  optimizerOwner() { return this.m._emb_table_optimizer_owner(this.ptr) >>> 0; }
-  releaseOptimizerState(owner) { this.m._emb_table_release_optimizer_state(this.ptr, owner); }
-  catchUpAll() { this.m._emb_table_catch_up_all(this.ptr); }
-  allRowsChanged() { this.m._emb_table_all_rows_changed(this.ptr); }
-}
 export const TABLE_OPTIONS = ['paddingIdx', 'maxNorm', 'normType', 'scaleGradByFreq', 'seed'];
 // The options a compressed table keeps (the rest concern training or renormalisation).
 const PACKED_OPTIONS = ['paddingIdx', 'mode', 'includeLastOffset'];
@@ -138,7 +97,8 @@ export class Table {
     // Pretrained weights: a Float32Array to copy in, or a function that gives the fresh handle
     // its table (a parser's, written in place) and returns true.
     const source = pretrained?.[kPretrained];
-    const handle = new WasmEmbedding(rt.m);
+    // The wasm emb::Embedding: an Embind handle (bindings/embind/table.cc; ptr 0 when memory ran out).
+    const handle = new rt.m.Table();
     if (!handle.ptr || !(typeof source === 'function' ? source(handle) : handle.allocate(numEmbeddings, embeddingDim))) {
       handle.delete();
       throw new RangeError(`wasm-embedding: out of memory for a ${numEmbeddings} x ${embeddingDim} table (${numEmbeddings * embeddingDim * 4} bytes)`);

@@ -18,7 +18,7 @@ const WORKER_URL = () => new URL('./threads-worker.js', import.meta.url);
 /**
  * Instantiates the threads build and starts threads - 1 helpers.
  * @param {{ start: Function, compiled: Promise<WebAssembly.Module>, threads: number, startWorker: Function }} how
- *   start(glue) instantiates a glue on the compiled module (runtime.js); startWorker(url) -> a
+ *   start(glue) instantiates a glue on the compiled module (runtime.js); startWorker(url) -> (a promise of) a
  *   Worker (web) or a worker_threads Worker
  * @returns {Promise<object>} the Emscripten module
  */
@@ -40,12 +40,12 @@ export async function loadThreads({ start, compiled, threads, startWorker }) {
       const stack = m._malloc(STACK_BYTES);
       if (!stack) throw new RangeError('wasm-embedding: out of memory for a helper thread\'s stack');
       const url = WORKER_URL();
-      workers.push(await startHelper(startWorker(url), url, { module: await compiled, memory: m.wasmMemory, id, stackTop: stack + STACK_BYTES, names }));
+      workers.push(await startHelper(await startWorker(url), url, { module: await compiled, memory: m.wasmMemory, id, stackTop: stack + STACK_BYTES, names }));
     }
     // Each helper said it was about to enter its loop; wait until all are in it.
     const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (m._emb_threads_helper_count() < threads - 1) {
-      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m._emb_threads_helper_count()} helper thread(s) did not start`);
+    while (m.threadsHelperCount() < threads - 1) {
+      if (Date.now() > deadline) throw new Error(`wasm-embedding: ${threads - 1 - m.threadsHelperCount()} helper thread(s) did not start`);
       await new Promise((resolve) => setTimeout(resolve, 1));
     }
   } catch (err) {

@@ -42,6 +42,20 @@ test('every file package.json points at ships, and npm publish --dry-run warns o
   assert.deepEqual(warnings, []);
 });
 
+// Strict Content-Security-Policy pages (script-src without 'unsafe-eval') refuse code built from
+// strings: no shipped file may build any (the Embind runtime, bindings/embind/runtime.js, makes
+// its invokers as ordinary closures). Checked on the files as installed from the tarball.
+test('no shipped file builds code from strings (new Function, Function(), eval())', () => {
+  const pattern = /\bnew\s+Function\b|\bFunction\s*\(|\beval\s*\(/g;
+  const texts = packed.files.map((f) => f.path).filter((path) => /\.(m?js|cjs|ts)$/.test(path));
+  assert.ok(texts.includes('dist/index.js') && texts.includes('dist/node.js') && texts.includes('dist/threads.js'));
+  for (const path of texts) {
+    const text = readFileSync(join(app, 'node_modules', 'wasm-embedding', path), 'utf8');
+    const found = [...text.matchAll(pattern)].map((m) => JSON.stringify(text.slice(Math.max(0, m.index - 40), m.index + 40)));
+    assert.deepEqual(found, [], `${path} builds code from strings`);
+  }
+});
+
 test('an app imports the installed package by name and looks rows up, in both builds', () => {
   writeFileSync(join(app, 'main.js'), `
     import { init, Embedding, SGD } from 'wasm-embedding';

@@ -65,7 +65,7 @@ export function loadNpy(bytes) {
   const out = scratch(rt, 8 * (9 + MAX_RANK) + copy); // the doubles first: 8-byte aligned
   const at = out + 8 * (9 + MAX_RANK);
   rt.m.HEAPU8.set(file.subarray(0, copy), at);
-  const code = rt.m._emb_tensor_files_parse_npy(at, copy, file.length, out);
+  const code = rt.m.parseNpy(at, copy, file.length, out);
   const f = rt.m.HEAPF64.slice(out >>> 3, (out >>> 3) + 9 + MAX_RANK);
   const dtype = DTYPES[f[2]];
   const shape = Array.from(f.subarray(9, 9 + f[8]));

@@ -83,7 +83,7 @@ export function readHeader(file, fileSize = file.length) {
   if (file.length >= 8) headerSize = Number(new DataView(file.buffer, file.byteOffset, 8).getBigUint64(0, true));
   const copy = Math.min(file.length, headerSize <= MAX_HEADER ? 8 + headerSize : 8);
   const { raw, at } = allocAligned(m, copy);
-  const result = raw && (m.HEAPU8.set(file.subarray(0, copy), at), m._emb_tensor_files_parse_safetensors(at, copy, fileSize) >>> 0);
+  const result = raw && (m.HEAPU8.set(file.subarray(0, copy), at), m.parseSafetensors(at, copy, fileSize));
   if (raw) m._free(raw);
   if (!result) throw new RangeError(`wasm-embedding: out of memory reading a ${copy}-byte safetensors header`);
   try {

@@ -5,7 +5,7 @@
 import { checkBoolean, checkOptions, describe } from '../check.js';
 import { allocAligned, requireRuntime } from '../runtime.js';
 import { Embedding } from '../embedding.js';
-import { STORAGES, WasmPackedTable, checkStorage, whyUnrepresentable } from '../storage.js';
+import { STORAGES, checkStorage, whyUnrepresentable } from '../storage.js';
 import { Table, adoptPacked, kCore, kPretrained } from '../table.js';
 import { Vocab, kFromWordSet, kText } from './vocab.js';
 import { asyncSource, chunkBytes, syncSource } from './sources.js';
@@ -41,9 +41,9 @@ function outOfMemory(fn) {
   return new RangeError(`${fn}: out of memory: the vectors do not fit in WebAssembly memory (4 GiB at most)`);
 }
 
-// The parser's outcome (emb_word_vectors_parser_report in bindings/exports/word_vectors.cc).
+// The parser's outcome (reportPtr in bindings/embind/word_vectors.cc).
 function report(parser, m) {
-  const at = m._emb_word_vectors_parser_report(parser) >>> 3;
+  const at = parser.reportPtr() >>> 3;
   const [error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount] =
     m.HEAPF64.subarray(at, at + 16);
   return { error, line, offset, row, got, expected, snippetAt, snippetLength, format, dim, duplicates, textAt, textBytes, startsAt, slotsAt, slotCount };
@@ -86,10 +86,11 @@ class Reader {
     this.m = m;
     this.bytesRead = 0;
     this.storage = storage;
-    this.sink = storage === 'float32' ? m._emb_word_vectors_f32_sink_new() : m._emb_storage_sink_new(STORAGES[storage]);
-    this.parser = this.sink && m._emb_word_vectors_parser_new(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink);
-    if (!this.parser) {
-      m._emb_word_vectors_sink_delete(this.sink);
+    // Embind handles (bindings/embind/word_vectors.cc, storage.cc): ptr 0 when memory ran out.
+    this.sink = storage === 'float32' ? new m.F32Sink() : new m.PackedSink(STORAGES[storage]);
+    this.parser = this.sink.ptr ? new m.WordVectorParser(FORMATS.indexOf(format), limit, sizeBound ?? 0, this.sink.rowSink()) : null;
+    if (!this.parser?.ptr) {
+      this.dispose();
       throw outOfMemory(fn);
     }
   }
@@ -98,30 +99,30 @@ class Reader {
   // line or offset and why), else what the parser says.
   failure() {
     const { m, sink, storage } = this;
-    if (storage === 'float32' || !m._emb_storage_sink_rejected(sink)) return parseError(this.fn, this.parser, m);
+    if (storage === 'float32' || !sink.rejected()) return parseError(this.fn, this.parser, m);
     const { line, offset, row, dim } = report(this.parser, m);
-    const at = m._emb_storage_sink_rejected_row(sink) >>> 2;
+    const at = sink.rejectedRowPtr() >>> 2;
     const why = whyUnrepresentable(storage, Array.from(m.HEAPF32.subarray(at, at + dim)));
     return new RangeError(`${this.fn}: ${line > 0 ? `line ${line}` : `byte ${offset}`} (row ${row}) cannot be stored as ${storage}: ${why}`);
   }
 
   get full() {
-    return this.m._emb_word_vectors_parser_full(this.parser) !== 0;
+    return this.parser.full();
   }
 
   get rows() {
-    return this.m._emb_word_vectors_sink_rows(this.sink) >>> 0;
+    return this.sink.rows();
   }
 
   feed(piece) {
-    const at = this.m._emb_word_vectors_parser_input(this.parser, piece.length) >>> 0;
+    const at = this.parser.input(piece.length);
     if (at === 0) throw outOfMemory(this.fn);
     this.m.HEAPU8.set(piece, at);
-    if (!this.m._emb_word_vectors_parser_feed(this.parser, piece.length)) throw this.failure();
+    if (!this.parser.feed(piece.length)) throw this.failure();
   }
 
   end() {
-    if (!this.m._emb_word_vectors_parser_finish(this.parser)) throw this.failure();
+    if (!this.parser.finish()) throw this.failure();
   }
 
   // The Vocab, copies of the parser's WordSet (UTF-8 checked, each word once), and the table,
@@ -136,13 +137,13 @@ class Reader {
     const slots = slotCount > 0 ? m.HEAPU32.slice(slotsAt >>> 2, (slotsAt >>> 2) + slotCount) : new Uint32Array(16);
     const vocab = Vocab[kFromWordSet](m.HEAPU8.slice(textAt, textAt + textBytes), starts, slots);
     if (this.storage !== 'float32') {
-      const packed = new WasmPackedTable(m);
+      const packed = new m.PackedTable();
       if (!packed.ptr) throw outOfMemory(this.fn);
-      m._emb_storage_sink_move_to(sink, packed.ptr);
+      sink.moveTo(packed);
       return { vocab, embedding: adoptPacked(Embedding, rows, dim, {}, packed, this.storage), duplicates };
     }
     const move = (handle) => {
-      m._emb_word_vectors_f32_sink_move_to(sink, handle.ptr);
+      sink.moveTo(handle);
       return true;
     };
     const embedding = new Embedding(rows, dim, {}, { [kPretrained]: move });
@@ -151,8 +152,8 @@ class Reader {
   }
 
   dispose() {
-    this.m._emb_word_vectors_parser_delete(this.parser);
-    this.m._emb_word_vectors_sink_delete(this.sink);
+    this.parser?.delete(); // before its sink
+    this.sink.delete();
   }
 }
 
@@ -302,25 +303,25 @@ export function saveWordVectors(vocab, embedding, options = {}) {
     rt.m.HEAPF32.set(weight, copy.at >>> 2);
   }
   const table = copy.raw ? copy.at : handle.weightPtr();
-  let writer = 0;
+  let writer = null;
   try {
-    writer = rt.m._emb_word_vectors_writer_new(FORMATS.indexOf(format), table, rows, embedding.embeddingDim);
-    if (writer === 0) throw outOfMemory(fn);
-    const at = rt.m._emb_word_vectors_writer_words(writer, text.length) >>> 0;
+    writer = new rt.m.WordVectorWriter(FORMATS.indexOf(format), table, rows, embedding.embeddingDim); // bindings/embind/word_vectors.cc
+    if (writer.ptr === 0) throw outOfMemory(fn);
+    const at = writer.words(text.length);
     if (at === 0) throw outOfMemory(fn);
     rt.m.HEAPU8.set(text, at);
     const pieces = [];
     let total = 0;
-    for (let n; (n = rt.m._emb_word_vectors_writer_write_piece(writer) >>> 0) !== 0; total += n) {
+    for (let n; (n = writer.writePiece()) !== 0; total += n) {
       if (n === SIZE_MAX) throw outOfMemory(fn);
-      const piece = rt.m._emb_word_vectors_writer_piece(writer) >>> 0;
+      const piece = writer.piecePtr();
       pieces.push(rt.m.HEAPU8.slice(piece, piece + n));
     }
     const file = new Uint8Array(total);
     pieces.reduce((offset, piece) => (file.set(piece, offset), offset + piece.length), 0);
     return file;
   } finally {
-    rt.m._emb_word_vectors_writer_delete(writer);
+    writer?.delete();
     if (copy.raw) rt.m._free(copy.raw);
   }
 }

@@ -1,8 +1,8 @@
-// Plain C exports for tensor-file headers (src/io/safetensors.h, src/io/npy.h): each parse hands
+// Embind bindings for tensor-file headers (src/io/safetensors.h, src/io/npy.h): each parse hands
 // the JS side (bindings/js/io/) its result as doubles in wasm memory. Offsets and sizes are
 // below 2^53 in any file that validates; larger dimensions lose precision, and the JS side
 // rejects them.
-#include <emscripten/emscripten.h>
+#include <emscripten/bind.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,8 +13,7 @@
 #include "io/npy.h"
 #include "io/safetensors.h"
 
-extern "C" {
-
+namespace {
 // Parses a safetensors header. Returns a block from malloc that the caller frees (0 when memory
 // runs out), of doubles:
 //   [0] error, [1] count of what follows up to the text, [2] header size N, [3] has __metadata__,
@@ -23,8 +22,7 @@ extern "C" {
 //   then per tensor: name_at, name_size, dtype, rank, begin, end, then its rank dims;
 //   then per metadata entry: key_at, key_size, value_at, value_size;
 // then the text (names, keys and values, UTF-8) the *_at offsets point into.
-EMSCRIPTEN_KEEPALIVE std::uintptr_t emb_tensor_files_parse_safetensors(std::uintptr_t bytes, std::size_t size,
-                                                                       double file_size) {
+std::uintptr_t parse_safetensors(std::uintptr_t bytes, std::size_t size, double file_size) {
   emb::SafetensorsHeader h;
   emb::parse_safetensors(ptr<const std::uint8_t>(bytes), size, static_cast<std::uint64_t>(file_size), h);
   const std::size_t entries = h.metadata.size() / 5;
@@ -51,8 +49,7 @@ EMSCRIPTEN_KEEPALIVE std::uintptr_t emb_tensor_files_parse_safetensors(std::uint
 
 // Parses a .npy preamble; out receives 9 + rank doubles: error, error_at, dtype, big_endian,
 // fortran_order, data_offset, data_bytes, missing key, rank, then the dims.
-EMSCRIPTEN_KEEPALIVE int emb_tensor_files_parse_npy(std::uintptr_t bytes, std::size_t size, double file_size,
-                                                    std::uintptr_t out) {
+int parse_npy(std::uintptr_t bytes, std::size_t size, double file_size, std::uintptr_t out) {
   emb::NpyHeader h;
   emb::parse_npy(ptr<const std::uint8_t>(bytes), size, static_cast<std::uint64_t>(file_size), h);
   double* o = ptr<double>(out);
@@ -62,4 +59,9 @@ EMSCRIPTEN_KEEPALIVE int emb_tensor_files_parse_npy(std::uintptr_t bytes, std::s
   for (std::size_t d = 0; d < h.rank; ++d) *o++ = static_cast<double>(h.shape[d]);
   return static_cast<int>(h.error);
 }
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(tensor_files) {
+  emscripten::function("parseSafetensors", &parse_safetensors);
+  emscripten::function("parseNpy", &parse_npy);
 }

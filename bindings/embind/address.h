@@ -6,3 +6,5 @@ template <typename T>
 T* ptr(std::uintptr_t address) {
   return reinterpret_cast<T*>(address);
 }
+
+inline std::uintptr_t address(const void* p) { return reinterpret_cast<std::uintptr_t>(p); }
