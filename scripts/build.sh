@@ -50,11 +50,13 @@ if [ -f build/wasm/embedding.js ]; then
   # The glue is generated code: its identifiers are minified too.
   "$esbuild" build/wasm/embedding.js --minify --format=esm --log-level=warning --outfile=build/js/glue.js
   "$esbuild" build/wasm/embedding-threads.js --minify --format=esm --log-level=warning --outfile=build/js/threads-glue.js
-  # threads.js (the threads build's glue and helpers) is a file of its own, imported by the
-  # entries only when init({ threads }) asks for it.
-  "$esbuild" bindings/js/index.js bindings/js/node.js bindings/js/threads.js --bundle --format=esm --platform=neutral \
-    --external:node:* --external:./threads.js --minify-whitespace --minify-syntax --log-level=warning --outdir=build/js
-  for f in build/js/index.js build/js/node.js build/js/threads.js bindings/js/require.cjs; do
+  # threads.js (the threads build's glue and helpers) and remote.js (remote tables: the main
+  # module hands it its runtime, open-remote.js) are files of their own, imported by the entries
+  # only when init({ threads }) or Embedding.open asks for them.
+  "$esbuild" bindings/js/index.js bindings/js/node.js bindings/js/threads.js bindings/js/remote.js --bundle --format=esm \
+    --platform=neutral --external:node:* --external:./threads.js --external:./remote.js --minify-whitespace --minify-syntax \
+    --log-level=warning --outdir=build/js
+  for f in build/js/index.js build/js/node.js build/js/threads.js build/js/remote.js bindings/js/require.cjs; do
     cmp -s "$f" "dist/$(basename "$f")" || cp "$f" dist/
   done
   rm -f dist/embedding.js dist/embedding.js.map dist/index.js.map

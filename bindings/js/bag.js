@@ -3,7 +3,7 @@ import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndic
 import { scratch } from './runtime.js';
 import { BagBatch } from './bag-batch.js';
 import { Table, TABLE_OPTIONS, kCore, kPretrained, kTrainable } from './table.js';
-import { openRemote } from './remote/table.js';
+import { openRemote } from './open-remote.js';
 
 export const BAG_MODES = { sum: 0, mean: 1, max: 2 };
 export const kReadOffsets = Symbol('read offsets'); // BagBatch's error messages for bad offsets

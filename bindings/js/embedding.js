@@ -3,7 +3,7 @@ import { describe, outOfRange, readFloats, readIndices } from './check.js';
 import { scratch } from './runtime.js';
 import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore, kTrainable } from './table.js';
-import { openRemote } from './remote/table.js';
+import { openRemote } from './open-remote.js';
 
 // Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
 // 64 KB; with threads 1 MB a thread, the least work the core splits (kPieceWork, src/parallel).

@@ -40,4 +40,3 @@ export function startWorker(url) {
 export function asBytes(source) {
   return source instanceof ArrayBuffer ? new Uint8Array(source) : new Uint8Array(source.buffer, source.byteOffset, source.byteLength);
 }
-export { openRowStore } from './remote/persist-browser.js';

@@ -83,4 +83,7 @@ export async function startWorker(url) {
     parentPort.on('message', (data) => self.onmessage({ data }));
     import(${JSON.stringify(url.href)});`, { eval: true });
 }
-export { openRowStore } from './remote/persist-node.js';
+import { openRowStore as openNodeRowStore } from './remote/persist-node.js';
+
+/** Remote tables' persistent rows (persist: true): a directory. */
+export const openRowStore = (options) => openNodeRowStore(options, builtin);

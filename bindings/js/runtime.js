@@ -25,10 +25,12 @@ export async function fileSource(source, readBytes) {
   return platform?.fileSource?.(source, readBytes);
 }
 
-/** The persistent row store of remote tables, as this platform keeps one (remote/persist-*.js). */
-export async function openRowStore(options) {
-  if (!platform?.openRowStore) throw new Error('wasm-embedding: persist: this platform has no persistent storage for remote tables');
-  return platform.openRowStore(options);
+/**
+ * Remote tables' persistent row store where the platform keeps its own (Node: a directory), or
+ * null (browsers: remote tables bring theirs, OPFS or IndexedDB, in dist/remote.js).
+ */
+export function platformRowStore() {
+  return platform?.openRowStore ?? null;
 }
 
 /** True where this engine validates wasm SIMD128. */

@@ -24,7 +24,7 @@ test('the tarball holds the browser and Node modules, the three wasm builds, the
   const files = packed.files.map((f) => f.path).sort();
   assert.deepEqual(files, [
     'LICENSE', 'README.md', 'dist/embedding-scalar.wasm', 'dist/embedding-threads.wasm', 'dist/embedding.wasm',
-    'dist/index.d.ts', 'dist/index.js', 'dist/node.js', 'dist/require.cjs', 'dist/threads-worker.js', 'dist/threads.js',
+    'dist/index.d.ts', 'dist/index.js', 'dist/node.js', 'dist/remote.js', 'dist/require.cjs', 'dist/threads-worker.js', 'dist/threads.js',
     'package.json',
   ]);
   assert.deepEqual(readdirSync(join(app, 'node_modules')).filter((d) => !d.startsWith('.')), ['wasm-embedding']);

@@ -4,9 +4,8 @@
 // `capacity` slots (cacheBytes), so opening costs nothing and memory follows use. Recency is a
 // stamp a slot (one write a lookup); when full, about the least recently used sixteenth goes
 // at once (one pass), never a row the lookup being served has touched.
-import { requireRuntime } from '../runtime.js';
 import { decode, dtypeNamed } from '../io/dtypes.js';
-import { adoptPacked, kCore, kPretrained } from '../table.js';
+import { host } from './host.js';
 import { allocatePacked } from '../storage.js';
 
 const DENSE_LIMIT = 1 << 24; // tables up to this many rows map row -> slot with an Int32Array
@@ -34,7 +33,7 @@ export class RowCache {
    * file's padding row (normalised) or null: kept in slot 0, the slot table's paddingIdx.
    */
   constructor(cls, info, capacity, options, paddingIdx) {
-    this.#rt = requireRuntime();
+    this.#rt = host.requireRuntime();
     this.#info = info;
     this.#cls = cls;
     this.capacity = capacity;
@@ -58,11 +57,11 @@ export class RowCache {
     const old = this.table;
     const cls = this.#cls;
     const table = storage === 'float32'
-      ? new cls(slots, dim, this.#options, { [kPretrained]: (handle) => handle.allocate(slots, dim) })
-      : adoptPacked(cls, slots, dim, this.#options, allocatePacked(this.#rt, storage, slots, dim), storage);
+      ? new cls(slots, dim, this.#options, { [host.kPretrained]: (handle) => handle.allocate(slots, dim) })
+      : host.adoptPacked(cls, slots, dim, this.#options, allocatePacked(this.#rt, storage, slots, dim), storage);
     const perSlot = storage === 'float32' ? 4 * dim : this.#info.rowBytes;
     if (old) {
-      const at = (t) => (storage === 'float32' ? t[kCore].handle.weightPtr() : t[kCore].handle.dataPtr());
+      const at = (t) => (storage === 'float32' ? t[host.kCore].handle.weightPtr() : t[host.kCore].handle.dataPtr());
       this.#rt.m.HEAPU8.copyWithin(at(table), at(old), at(old) + this.#allocated * perSlot);
       old.dispose();
     }
@@ -172,7 +171,7 @@ export class RowCache {
 
   #write(slot, bytes) {
     const { m } = this.#rt;
-    const { handle } = this.table[kCore];
+    const { handle } = this.table[host.kCore];
     const { dim, storage, rowBytes } = this.#info;
     if (storage !== 'float32') m.HEAPU8.set(bytes, handle.dataPtr() + slot * rowBytes);
     else if (this.#decoder) m.HEAPF32.set(decode(this.#decoder, bytes, dim), (handle.weightPtr() >>> 2) + slot * dim);

@@ -1,7 +1,7 @@
 // What a remote table's safetensors header says about tensor `name`: where its rows are and how
 // to read one, checked as Table.fromSafetensors checks the whole file.
 import { describe } from '../check.js';
-import { readHeader } from '../io/safetensors.js';
+import { host } from './host.js';
 import { rowBytes, STORAGES } from '../storage.js';
 
 export const HEADER_PROBE = 64 * 1024; // the first request: the 8-byte length and, mostly, the JSON header
@@ -18,7 +18,7 @@ export function headerLength(bytes, url) {
  * head: the file's first 8 + header-length bytes; size: the file's size.
  */
 export function describeTensor(cls, head, size, name, url) {
-  const { dataStart, tensors, metadata } = readHeader(head, size);
+  const { dataStart, tensors, metadata } = host.readHeader(head, size);
   const what = `${cls.name}.open(${JSON.stringify(url)})`;
   const t = tensors.find((x) => x.name === name);
   if (!t) {

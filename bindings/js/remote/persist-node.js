@@ -1,17 +1,16 @@
 // persist in Node: a directory (persist: '<dir>', else $XDG_CACHE_HOME or ~/.cache, then
-// wasm-embedding/remote), a folder per URL holding a folder per version of the file.
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+// wasm-embedding/remote), a folder per URL holding a folder per version of the file. Part of
+// the Node entry (platform.node.js), so its built-ins come through `builtin` when first needed,
+// never as static imports (they would slow every import of the package).
 import { RowStore, storeKeys } from './persist.js';
 
-export function defaultRoot() {
-  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasm-embedding', 'remote');
-}
-
-export async function openRowStore({ url, version, info, dir }) {
+export async function openRowStore({ url, version, info, dir }, builtin) {
+  const { mkdir, readdir, readFile, rename, rm, writeFile } = (await builtin('node:fs')).promises;
+  const { join } = await builtin('node:path');
+  const { homedir } = await builtin('node:os');
   const { urlKey, versionKey } = storeKeys({ url, version, info });
-  const urlDir = join(dir ?? defaultRoot(), urlKey);
+  const root = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'wasm-embedding', 'remote');
+  const urlDir = join(dir ?? root, urlKey);
   const folder = join(urlDir, versionKey);
   await mkdir(folder, { recursive: true });
   // Other versions of this URL are rows of a file that is no more.

@@ -2,9 +2,9 @@
 // is read by range, rows are fetched as byte ranges into a RowCache (cache.js) and looked up by
 // the in-memory table of cached rows, so results are those of the whole table, bit for bit.
 import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndices } from '../check.js';
-import { requireRuntime, openRowStore } from '../runtime.js';
 import { decode, dtypeNamed } from '../io/dtypes.js';
-import { kReadOffsets } from '../bag.js';
+import { host } from './host.js';
+import { openRowStore as openBrowserRowStore } from './persist-browser.js';
 import { RowCache } from './cache.js';
 import { RowFetcher } from './fetcher.js';
 import { HEADER_PROBE, describeTensor, headerLength } from './format.js';
@@ -17,7 +17,7 @@ const MAX_HEADER = 100_000_000;
 
 /** Embedding.open / EmbeddingBag.open: cls is the class asked. */
 export async function openRemote(cls, url, options = {}) {
-  requireRuntime();
+  host.requireRuntime();
   const isBag = cls.optionNames.includes('mode');
   checkOptions(options, isBag ? [...COMMON_OPTIONS, ...BAG_OPTIONS] : COMMON_OPTIONS, `${cls.name}.open options`);
   const {
@@ -74,7 +74,7 @@ export async function openRemote(cls, url, options = {}) {
     let store = null;
     if (persist !== false && !first.full) {
       try {
-        store = await openRowStore({ url: href, version: client.version, info, dir: typeof persist === 'string' ? persist : undefined });
+        store = await (host.openRowStore ?? openBrowserRowStore)({ url: href, version: client.version, info, dir: typeof persist === 'string' ? persist : undefined });
       } catch (err) {
         cache.dispose();
         throw err;
@@ -384,7 +384,7 @@ function readBags(core, indices, offsets, perSampleWeights) {
   } else {
     idx = checkedIndices(indices, rows);
     if (offsets === undefined || offsets === null) throw new TypeError('offsets is required with 1-D indices');
-    csr = core.cache.table[kReadOffsets](offsets, idx.n);
+    csr = core.cache.table[host.kReadOffsets](offsets, idx.n);
   }
   let weights = null;
   if (perSampleWeights !== undefined && perSampleWeights !== null) {
