@@ -94,3 +94,32 @@ void sgd_scatter(float *table, const int32_t *indices, int n, int d, const float
     for (; j < d; ++j) row[j] -= lr * g[j];
   }
 }
+
+// gather_simd in blocks of `block` rows: first one load from every `stride`-th byte of each
+// row of the block (stride 64: every line; 128: every other line, leaving the adjacent-line
+// prefetcher the rest), then the block's copies. What kernels/touch.h does, with its knobs.
+__attribute__((export_name("gather_blocks")))
+void gather_blocks(const float *table, const int32_t *indices, int n, int d, float *out, int block, int stride) {
+  uint32_t acc = 0;
+  const int bytes = d * 4;
+  for (int b = 0; b < n; b += block) {
+    const int end = b + block < n ? b + block : n;
+    for (int i = b; i < end; ++i) {
+      const unsigned char *row = (const unsigned char *)(table + (size_t)indices[i] * d);
+      for (int at = 0; at < bytes; at += stride) acc |= *(const volatile uint32_t *)(row + at);
+    }
+    for (int i = b; i < end; ++i) {
+      const float *src = table + (size_t)indices[i] * d;
+      float *dst = out + (size_t)i * d;
+      int j = 0;
+      for (; j + 16 <= d; j += 16) {
+        v128_t a = wasm_v128_load(src + j), c = wasm_v128_load(src + j + 4);
+        v128_t e = wasm_v128_load(src + j + 8), f = wasm_v128_load(src + j + 12);
+        wasm_v128_store(dst + j, a); wasm_v128_store(dst + j + 4, c);
+        wasm_v128_store(dst + j + 8, e); wasm_v128_store(dst + j + 12, f);
+      }
+      for (; j < d; ++j) dst[j] = src[j];
+    }
+  }
+  if (acc == 0x12345678u) out[0] = 0;
+}
