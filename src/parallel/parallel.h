@@ -12,7 +12,7 @@
 namespace emb {
 
 #if defined(EMB_THREADS)
-// Helper `id` (1, 2, ...) takes piece `id` of every job that has one, forever, waiting with
+// Helper `id` (1, 2, ...) takes what pieces of each job it can claim first, forever, waiting with
 // memory.atomic.wait32 in between (allowed in workers, not on a browser's main thread). Its
 // thread must have its own stack and thread-local storage (bindings/exports/threads.cc).
 void helper_loop(std::uint32_t id);
@@ -23,7 +23,8 @@ inline std::size_t thread_count() { return 1 + helper_count(); }
 
 namespace detail {
 using PieceFn = void (*)(void* ctx, std::size_t piece, std::size_t begin, std::size_t end);
-// Runs fn over [0, n) in `pieces` contiguous pieces (pieces <= thread_count()), piece 0 on the caller.
+// Runs fn over [0, n) in `pieces` contiguous pieces (pieces <= thread_count()), each on whichever
+// thread claims it first, the caller included (it runs every piece no helper has taken).
 void run_pieces(std::size_t pieces, std::size_t n, PieceFn fn, void* ctx);
 }  // namespace detail
 #else
