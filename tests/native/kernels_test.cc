@@ -362,6 +362,93 @@ TEST_P(scatter_sum_f32_test, BadSlotReturnsPositionAndWritesNothing) {
   }
 }
 
+// sum_scatter_add_f32
+
+using SumScatterAddFn = decltype(&emb::ref::sum_scatter_add_f32);
+const Impl<SumScatterAddFn> kSumScatterAddImpls[] = {{"ref", emb::ref::sum_scatter_add_f32},
+                                                     {"simd128", emb::simd128::sum_scatter_add_f32}};
+
+class sum_scatter_add_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// Entries grouped by slot (each slot's positions in order) and the rows of the slots: distinct
+// table rows, in order of first appearance, as a gradient's.
+struct Grouped {
+  std::vector<std::int32_t> entries, offsets, rows;
+};
+Grouped group_by_slot(std::mt19937& rng, const std::vector<std::int32_t>& slots, std::size_t count) {
+  Grouped g;
+  g.offsets.assign(count + 1, 0);
+  for (std::int32_t s : slots)
+    if (s != emb::kSkipRow) ++g.offsets[static_cast<std::size_t>(s) + 1];
+  for (std::size_t s = 0; s < count; ++s) g.offsets[s + 1] += g.offsets[s];
+  std::vector<std::int32_t> next(g.offsets.begin(), g.offsets.end() - 1);
+  g.entries.resize(static_cast<std::size_t>(g.offsets[count]));
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    if (slots[i] != emb::kSkipRow) g.entries[static_cast<std::size_t>(next[static_cast<std::size_t>(slots[i])]++)] = static_cast<std::int32_t>(i);
+  std::vector<std::int32_t> all(kRows);
+  std::iota(all.begin(), all.end(), 0);
+  std::shuffle(all.begin(), all.end(), rng);
+  g.rows.assign(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(count));
+  return g;
+}
+
+// Against the two passes it replaces: scatter_sum_f32 into slots, then scatter_add_f32 of the
+// slots into their rows.
+TEST_P(sum_scatter_add_f32_test, MatchesSumThenScatterAddBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9100 + dim);
+  for (std::size_t n : kCounts) {
+    for (float alpha : {-0.01f, 0.5f, -1.0f}) {
+      SCOPED_TRACE("n = " + std::to_string(n) + ", alpha = " + std::to_string(alpha));
+      std::vector<float> src = random_floats(rng, n * dim);
+      if (n > 0 && dim > 0) src[0] = -0.0f;
+      std::size_t count = 0;
+      const std::vector<std::int32_t> slots = first_appearance_slots(rng, n, &count);
+      const Grouped g = group_by_slot(rng, slots, count);
+      std::vector<float> sums(std::max<std::size_t>(count, 1) * dim);
+      ASSERT_EQ(emb::ref::scatter_sum_f32(src.data(), n, dim, slots.data(), nullptr, sums.data(), count, 0), n);
+      std::vector<float> want = guarded_buffer(rng, kRows * dim);
+      if (dim > 0 && count > 0) want[static_cast<std::size_t>(g.rows[0]) * dim] = -0.0f;  // -0 + (+0) is +0
+      const std::vector<float> before = want;
+      ASSERT_EQ(emb::ref::scatter_add_f32(sums.data(), count, dim, g.rows.data(), alpha, nullptr, want.data(), kRows), count);
+      for (const auto& impl : kSumScatterAddImpls) {
+        SCOPED_TRACE(impl.name);
+        std::vector<float> got = before;
+        ASSERT_EQ(impl.fn(src.data(), dim, g.entries.data(), g.offsets.data(), g.rows.data(), count, alpha, got.data(), kRows),
+                  count);
+        EXPECT_TRUE(same_bits(got, want));
+        EXPECT_TRUE(guard_intact(got));
+      }
+    }
+  }
+}
+
+TEST_P(sum_scatter_add_f32_test, BadRowReturnsPositionAndWritesNothing) {
+  const std::size_t dim = GetParam(), n = 9;
+  std::mt19937 rng(9200 + dim);
+  const std::vector<float> src = random_floats(rng, n * dim);
+  std::size_t count = 0;
+  const std::vector<std::int32_t> slots = first_appearance_slots(rng, n, &count);
+  const Grouped good = group_by_slot(rng, slots, count);
+  for (std::size_t pos : {std::size_t{0}, count - 1}) {
+    for (std::int32_t bad : {emb::kSkipRow, -2, static_cast<std::int32_t>(kRows), kInt32Min, kInt32Max}) {
+      Grouped g = good;
+      g.rows[pos] = bad;
+      const std::vector<float> before = guarded_buffer(rng, kRows * dim);
+      for (const auto& impl : kSumScatterAddImpls) {
+        SCOPED_TRACE(std::string(impl.name) + ": row " + std::to_string(bad) + " at " + std::to_string(pos));
+        std::vector<float> dst = before;
+        EXPECT_EQ(impl.fn(src.data(), dim, g.entries.data(), g.offsets.data(), g.rows.data(), count, -0.5f, dst.data(), kRows),
+                  pos);
+        EXPECT_TRUE(same_bits(dst, before));
+      }
+    }
+  }
+}
+
 // The reference by hand: slots summed from zero in order, skipped entries add nothing, each
 // entry scaled; rows past the slots used are untouched.
 TEST(scatter_sum_f32_reference, HandExample) {
