@@ -31,7 +31,6 @@ void Embedding::adopt(float* weight, std::size_t rows, std::size_t dim) {
   rows_ = rows;
   dim_ = dim;
   grad_ = SparseGrad{};  // a new table starts without gradient, row maps or optimizer state
-  deferred_ = false;
   grad_slot_of_row_.clear();
   slot_of_row_.clear();
   optimizer_state_.reset();
@@ -108,8 +107,6 @@ void Embedding::gather(const std::int32_t* idx, std::size_t n, float* out) const
 }
 
 std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
-  settle_grad();  // a deferred gradient is summed before this call adds to it (and reuses targets_)
-  deferring_ = false;
   const std::size_t bad = first_out_of_range(idx, n, rows_);
   if (bad != n) return bad;
   // With no gradient rows yet (the usual zeroGrad-backward-step loop), this call's gradient
@@ -155,13 +152,6 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
 
 void Embedding::end_gradient() {
   grad_.present = true;
-  if (deferring_) {
-    grad_.rows.swap(call_rows_);
-    grad_.values.clear();
-    deferring_ = false;
-    deferred_ = true;
-    return;
-  }
   if (direct_gradient_) {
     grad_.rows.swap(call_rows_);
     grad_.values.swap(call_values_);
@@ -198,25 +188,12 @@ std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
       factor_[i] = targets_[i] == kSkipRow ? 0.0f : static_cast<float>(1.0 / counts_[targets_[i]]);
   }
-  // The usual zeroGrad-backward-step loop: keep the output gradient, sum it when read. Plain
-  // SGD then sums and applies each row in one pass (apply_deferred_grad) and the sums are
-  // never written (the threads build splits its sums by slot instead).
-  deferring_ = direct_gradient_ && !scale_grad_by_freq && thread_count() == 1;
-  if (deferring_) {
-    deferred_n_ = n;
-    deferred_values_.resize(n * dim_);
-    return kOk;
-  }
   call_values_.resize(call_rows_.size() * dim_);
   slots_summed_ = 0;
   return kOk;
 }
 
 void Embedding::backward_piece(std::size_t start, std::size_t count, const float* grad_out) {
-  if (deferring_) {
-    std::memcpy(deferred_values_.data() + start * dim_, grad_out, count * dim_ * sizeof(float));
-    return;
-  }
   // This call's gradient, coalesced: each row's lookups summed from zero in order, as torch
   // computes it before adding it to .grad.
   const std::int32_t* slots = targets_.data() + start;
@@ -229,40 +206,12 @@ void Embedding::backward_piece(std::size_t start, std::size_t count, const float
     if (slots[i] != kSkipRow && static_cast<std::size_t>(slots[i]) >= slots_summed_) slots_summed_ = slots[i] + 1;
 }
 
-void Embedding::settle_grad() {
-  if (!deferred_) return;
-  deferred_ = false;
-  grad_.values.resize(grad_.rows.size() * dim_);
-  kernels::scatter_sum_f32(deferred_values_.data(), deferred_n_, dim_, targets_.data(), nullptr, grad_.values.data(),
-                           grad_.rows.size(), 0);
-}
-
-void Embedding::apply_deferred_grad(float alpha) {
-  // Each slot's entries, in order, grouped by slot (a counting sort of targets_ by slot).
-  const std::size_t k = grad_.rows.size();
-  entry_offsets_.resize(k + 1);
-  entry_offsets_[0] = 0;
-  for (std::size_t s = 0; s < k; ++s) entry_offsets_[s + 1] = entry_offsets_[s] + counts_[s];
-  entries_.resize(static_cast<std::size_t>(entry_offsets_[k]));
-  std::int32_t* next = entry_offsets_.data();  // slot s's next place, shifted back to its start below
-  for (std::size_t i = 0; i < deferred_n_; ++i) {
-    const std::int32_t s = targets_[i];
-    if (s != kSkipRow) entries_[static_cast<std::size_t>(next[s]++)] = static_cast<std::int32_t>(i);
-  }
-  for (std::size_t s = k; s > 0; --s) entry_offsets_[s] = entry_offsets_[s - 1];
-  entry_offsets_[0] = 0;
-  kernels::sum_scatter_add_f32(deferred_values_.data(), dim_, entries_.data(), entry_offsets_.data(), grad_.rows.data(),
-                               k, alpha, weight_, rows_);
-}
-
-const float* Embedding::grad_row(std::size_t r) {
-  settle_grad();
+const float* Embedding::grad_row(std::size_t r) const {
   if (grad_slot_of_row_.size() != rows_ || grad_slot_of_row_[r] < 0) return nullptr;
   return grad_.values.data() + static_cast<std::size_t>(grad_slot_of_row_[r]) * dim_;
 }
 
 void Embedding::coalesce_grad() {
-  settle_grad();
   const std::size_t k = grad_.rows.size();
   if (std::is_sorted(grad_.rows.begin(), grad_.rows.end())) return;
   std::vector<std::int32_t> order(k);
@@ -281,7 +230,6 @@ void Embedding::coalesce_grad() {
 }
 
 void Embedding::zero_grad() {
-  deferred_ = false;
   for (std::int32_t r : grad_.rows) grad_slot_of_row_[r] = -1;
   grad_.rows.clear();
   grad_.values.clear();

@@ -115,24 +115,9 @@ class Embedding {
   void coalesce_grad();
   void zero_grad();   // an empty but present gradient (torch 1.13 zero_grad())
   void clear_grad();  // no gradient at all (grad = None)
-  // The gradient, its values summed first if backward deferred that (grad_deferred()).
-  const SparseGrad& grad() {
-    settle_grad();
-    return grad_;
-  }
-  // Whether there is a gradient (torch's grad is not None), without summing a deferred one.
-  bool has_grad() const { return grad_.present; }
+  const SparseGrad& grad() const { return grad_; }
   // The gradient row of table row r, or nullptr when r has none.
-  const float* grad_row(std::size_t r);
-  // Whether the gradient is a single backward call's output gradient not yet summed per row
-  // (backward on a table without gradient rows, one thread, no scale_grad_by_freq): the values
-  // are summed when first read (grad()), or never, when plain SGD applies the gradient with
-  // apply_deferred_grad.
-  bool grad_deferred() const { return deferred_; }
-  // weight[row] += alpha * (the row's summed gradient) for every gradient row, in one pass over
-  // the deferred output gradient: the bits of summing (grad()) then scatter-adding. The
-  // gradient stays as it was (deferred). Only when grad_deferred().
-  void apply_deferred_grad(float alpha);
+  const float* grad_row(std::size_t r) const;
 
   // The state of optimizer `owner` for this table, made by make() when the table holds none,
   // or another optimizer's (whose owed updates are applied first, then dropped). A new state
@@ -188,14 +173,6 @@ class Embedding {
   void split_by_slot(const std::int32_t* slots, std::size_t count, std::uint64_t floats, Fn fn);
   std::vector<std::vector<std::int32_t>> slots_of_piece_;  // split_by_slot's copies, one a thread
   bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
-  // Deferred gradient: backward keeps the output gradient (deferred_values_, deferred_n_ rows,
-  // their slots in targets_ and counts_) instead of summing it into grad_.values.
-  bool deferring_ = false;  // this backward call defers
-  bool deferred_ = false;   // grad_.values is not summed yet
-  std::size_t deferred_n_ = 0;
-  FloatBuffer deferred_values_;
-  std::vector<std::int32_t> entry_offsets_, entries_;  // apply_deferred_grad's entries by slot
-  void settle_grad();  // sums a deferred gradient into grad_.values
   std::size_t slots_summed_ = 0;  // backward pieces: the slots their sums have reached
   // The bag kernels over bags [0, num_bags), one range of bags a thread (src/parallel). arg:
   // max's winning positions (mode kMax only).

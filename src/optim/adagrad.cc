@@ -111,7 +111,7 @@ class RowwiseAdagradState final : public OptimizerState {
 
 bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& options, StepAction action) {
   // torch skips a parameter whose grad is None
-  if (action != StepAction::kRestore && !table.has_grad()) return true;
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   const std::uint64_t rows = table.rows(), dim = table.dim();
   const std::uint64_t bytes = rows * dim * sizeof(float) + (options.weight_decay != 0.0f ? rows * 8 : 0);
   AdagradState* state = table.optimizer_state<AdagradState>(
@@ -127,7 +127,7 @@ bool adagrad_step(Embedding& table, std::uint32_t owner, const AdagradOptions& o
 bool rowwise_adagrad_step(Embedding& table, std::uint32_t owner, const RowwiseAdagradOptions& options,
                           StepAction action) {
   // torch skips a parameter whose grad is None
-  if (action != StepAction::kRestore && !table.has_grad()) return true;
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   RowwiseAdagradState* state = table.optimizer_state<RowwiseAdagradState>(
       owner, std::uint64_t{table.rows()} * sizeof(float),
       [&] { return std::make_unique<RowwiseAdagradState>(owner, table); });

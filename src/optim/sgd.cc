@@ -50,18 +50,13 @@ class SgdState final : public LazyState {
       buffer_.assign(rows * dim, 0.0f);
     }
     ++step_;
+    const SparseGrad& g = t.grad();
     if (!lazy) {
       // p += (-lr) * g (or lr * g when maximising): torch's p.add_(±g, alpha=-lr), on the gradient's rows.
-      const float alpha = o_.maximize ? o_.lr : -o_.lr;
-      if (t.grad_deferred()) {  // each row's gradient summed in registers and applied at once
-        t.apply_deferred_grad(alpha);
-        return;
-      }
-      const SparseGrad& g = t.grad();
-      kernels::scatter_add_f32(g.values.data(), g.rows.size(), dim, g.rows.data(), alpha, nullptr, t.weight(), rows);
+      kernels::scatter_add_f32(g.values.data(), g.rows.size(), dim, g.rows.data(), o_.maximize ? o_.lr : -o_.lr,
+                               nullptr, t.weight(), rows);
       return;
     }
-    const SparseGrad& g = t.grad();
     // The rows each step reads, a block ahead (kernels/touch.h).
     RowToucher weight_ahead(t.weight(), dim * sizeof(float), rows, g.rows.data(), g.rows.size());
     RowToucher buffer_ahead(buffer_.data(), buffer_.empty() ? 0 : dim * sizeof(float), rows, g.rows.data(),
@@ -132,7 +127,7 @@ class SgdState final : public LazyState {
 
 bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options, StepAction action) {
   // torch skips a parameter whose grad is None
-  if (action != StepAction::kRestore && !table.has_grad()) return true;
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   const std::uint64_t rows = table.rows(), dim = table.dim();
   const bool lazy = options.momentum != 0.0f || options.weight_decay != 0.0f;
   const std::uint64_t bytes = (options.momentum != 0.0f ? rows * dim * sizeof(float) : 0) + (lazy ? rows * 8 : 0);

@@ -62,7 +62,7 @@ class SparseAdamState final : public OptimizerState {
 
 bool sparse_adam_step(Embedding& table, std::uint32_t owner, const SparseAdamOptions& options, StepAction action) {
   // torch skips a parameter whose grad is None
-  if (action != StepAction::kRestore && !table.has_grad()) return true;
+  if (action != StepAction::kRestore && !table.grad().present) return true;
   SparseAdamState* state = table.optimizer_state<SparseAdamState>(
       owner, 2 * std::uint64_t{table.rows()} * table.dim() * sizeof(float),
       [&] { return std::make_unique<SparseAdamState>(owner, table); });

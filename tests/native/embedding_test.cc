@@ -46,7 +46,7 @@ std::vector<float> weight_of(emb::Embedding& table) {
 }
 
 // The accumulated gradient as a dense rows x dim matrix (zero where a row has none).
-std::vector<float> dense_grad(emb::Embedding& table) {  // grad_row sums a deferred gradient
+std::vector<float> dense_grad(const emb::Embedding& table) {
   std::vector<float> dense(table.rows() * table.dim(), 0.0f);
   for (std::size_t r = 0; r < table.rows(); ++r)
     if (const float* g = table.grad_row(r)) std::copy(g, g + table.dim(), dense.begin() + r * table.dim());

@@ -25,16 +25,6 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
 // min(next new slot + 1, dst_rows), and then writes nothing.
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
                             const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
-// For s in [0, k), with e = entries[offsets[s] : offsets[s+1]) (positions into src, in order):
-//   sum[j] = 0 + src[e[0]*dim + j] + src[e[1]*dim + j] + ...   (left to right, each sum rounded)
-//   dst[rows[s]*dim + j] += alpha * sum[j]
-// scatter_sum_f32 (no scale) into slots then scatter_add_f32 of those slots, in one pass and
-// without the slots: the same bits (a plain SGD step on a gradient not yet summed). The rows
-// must be distinct. Checks first: returns k, or the first s whose rows[s] is outside
-// [0, dst_rows), and then writes nothing.
-std::size_t sum_scatter_add_f32(const float* src, std::size_t dim, const std::int32_t* entries,
-                                const std::int32_t* offsets, const std::int32_t* rows, std::size_t k, float alpha,
-                                float* dst, std::size_t dst_rows);
 }  // namespace ref
 namespace simd128 {
 // Same contracts as the ref:: versions, bit for bit.
@@ -42,22 +32,12 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
                             float alpha, const float* scale, float* dst, std::size_t dst_rows);
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
                             const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
-std::size_t sum_scatter_add_f32(const float* src, std::size_t dim, const std::int32_t* entries,
-                                const std::int32_t* offsets, const std::int32_t* rows, std::size_t k, float alpha,
-                                float* dst, std::size_t dst_rows);
 }  // namespace simd128
 
 // First i in [0, n) whose rows[i] is neither kSkipRow nor in [0, dst_rows), or n.
 inline std::size_t first_bad_target(const std::int32_t* rows, std::size_t n, std::size_t dst_rows) {
   for (std::size_t i = 0; i < n; ++i)
     if (rows[i] != kSkipRow && (rows[i] < 0 || static_cast<std::size_t>(rows[i]) >= dst_rows)) return i;
-  return n;
-}
-
-// First i in [0, n) whose rows[i] is outside [0, dst_rows), or n.
-inline std::size_t first_bad_row(const std::int32_t* rows, std::size_t n, std::size_t dst_rows) {
-  for (std::size_t i = 0; i < n; ++i)
-    if (rows[i] < 0 || static_cast<std::size_t>(rows[i]) >= dst_rows) return i;
   return n;
 }
 

@@ -30,20 +30,4 @@ std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, co
   }
   return n;
 }
-
-std::size_t sum_scatter_add_f32(const float* src, std::size_t dim, const std::int32_t* entries,
-                                const std::int32_t* offsets, const std::int32_t* rows, std::size_t k, float alpha,
-                                float* dst, std::size_t dst_rows) {
-  const std::size_t bad = first_bad_row(rows, k, dst_rows);
-  if (bad != k) return bad;
-  for (std::size_t s = 0; s < k; ++s) {
-    float* out = dst + static_cast<std::size_t>(rows[s]) * dim;
-    for (std::size_t j = 0; j < dim; ++j) {
-      float sum = 0.0f;
-      for (std::int32_t e = offsets[s]; e < offsets[s + 1]; ++e) sum += src[static_cast<std::size_t>(entries[e]) * dim + j];
-      out[j] += alpha * sum;
-    }
-  }
-  return k;
-}
 }  // namespace emb::ref

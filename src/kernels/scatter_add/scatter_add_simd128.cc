@@ -58,47 +58,4 @@ std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, co
   }
   return n;
 }
-
-std::size_t sum_scatter_add_f32(const float* src, std::size_t dim, const std::int32_t* entries,
-                                const std::int32_t* offsets, const std::int32_t* rows, std::size_t k, float alpha,
-                                float* dst, std::size_t dst_rows) {
-  const std::size_t bad = first_bad_row(rows, k, dst_rows);
-  if (bad != k) return bad;
-  const v128_t zero = wasm_f32x4_splat(0.0f), f = wasm_f32x4_splat(alpha);
-  RowToucher ahead(dst, dim * sizeof(float), dst_rows, rows, k);  // destination rows, a block ahead (kernels/touch.h)
-  for (std::size_t s = 0; s < k; ++s) {
-    ahead.before(s);
-    float* out = dst + static_cast<std::size_t>(rows[s]) * dim;
-    const std::int32_t* first = entries + offsets[s];
-    const std::int32_t* last = entries + offsets[s + 1];
-    // 16 floats at a time, each summed in registers over the row's entries, then applied once.
-    std::size_t j = 0;
-    for (; j + 16 <= dim; j += 16) {
-      v128_t a = zero, b = zero, c = zero, d = zero;
-      for (const std::int32_t* e = first; e != last; ++e) {
-        const float* in = src + static_cast<std::size_t>(*e) * dim + j;
-        a = wasm_f32x4_add(a, wasm_v128_load(in));
-        b = wasm_f32x4_add(b, wasm_v128_load(in + 4));
-        c = wasm_f32x4_add(c, wasm_v128_load(in + 8));
-        d = wasm_f32x4_add(d, wasm_v128_load(in + 12));
-      }
-      wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_f32x4_mul(f, a)));
-      wasm_v128_store(out + j + 4, wasm_f32x4_add(wasm_v128_load(out + j + 4), wasm_f32x4_mul(f, b)));
-      wasm_v128_store(out + j + 8, wasm_f32x4_add(wasm_v128_load(out + j + 8), wasm_f32x4_mul(f, c)));
-      wasm_v128_store(out + j + 12, wasm_f32x4_add(wasm_v128_load(out + j + 12), wasm_f32x4_mul(f, d)));
-    }
-    for (; j + 4 <= dim; j += 4) {
-      v128_t a = zero;
-      for (const std::int32_t* e = first; e != last; ++e)
-        a = wasm_f32x4_add(a, wasm_v128_load(src + static_cast<std::size_t>(*e) * dim + j));
-      wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_f32x4_mul(f, a)));
-    }
-    for (; j < dim; ++j) {
-      float sum = 0.0f;
-      for (const std::int32_t* e = first; e != last; ++e) sum += src[static_cast<std::size_t>(*e) * dim + j];
-      out[j] += alpha * sum;
-    }
-  }
-  return k;
-}
 }  // namespace emb::simd128
