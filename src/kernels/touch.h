@@ -19,9 +19,12 @@ namespace emb {
 // not touched; nor is anything in an array small enough to stay in cache.
 class RowToucher {
  public:
-  RowToucher(const void* base, std::size_t row_bytes, std::size_t array_rows, const std::int32_t* idx, std::size_t n)
+  // from_bytes: the least array size touched (a loop with work of its own between rows gains
+  // from touching arrays that fit in L3 too: 0).
+  RowToucher(const void* base, std::size_t row_bytes, std::size_t array_rows, const std::int32_t* idx, std::size_t n,
+             std::size_t from_bytes = kFromBytes)
       : base_(static_cast<const unsigned char*>(base)), row_bytes_(row_bytes), idx_(idx), n_(n),
-        block_(block_rows(row_bytes)), until_(row_bytes * array_rows < kFromBytes ? n : 0),
+        block_(block_rows(row_bytes)), until_(row_bytes * array_rows < from_bytes ? n : 0),
         // Rows that start on a line and fill whole lines: the loop's loads already cover the last line.
         last_word_(row_bytes >= 4 && (row_bytes % 64 != 0 || reinterpret_cast<std::uintptr_t>(base) % 64 != 0)) {}
 

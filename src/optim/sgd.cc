@@ -82,6 +82,8 @@ class SgdState final : public LazyState {
     kernels::sgd_row_f32(t.weight() + r * dim, buf, g, dim, o, create_buffer);
   }
 
+  const float* state_rows() const override { return buffer_.empty() ? nullptr : buffer_.data(); }
+
   // The owed steps form a linear recurrence: taken in closed form.
   void settle(Embedding& t, std::size_t r, std::int64_t target) override {
     std::int64_t done = row_step_[r];
