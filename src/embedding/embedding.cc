@@ -101,9 +101,13 @@ std::int64_t Embedding::forward(const std::int32_t* idx, std::size_t n, float* o
 }
 
 void Embedding::gather(const std::int32_t* idx, std::size_t n, float* out) const {
-  parallel_for(n, std::uint64_t{n} * dim_, [&](std::size_t, std::size_t begin, std::size_t end) {
-    kernels::gather_f32(weight_, rows_, dim_, idx + begin, end - begin, out + begin * dim_);
-  });
+  // No per-piece state: 4 pieces a thread (parallel/parallel.h).
+  parallel_for(
+      n, std::uint64_t{n} * dim_,
+      [&](std::size_t, std::size_t begin, std::size_t end) {
+        kernels::gather_f32(weight_, rows_, dim_, idx + begin, end - begin, out + begin * dim_);
+      },
+      4);
 }
 
 std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
