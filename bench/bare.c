@@ -6,6 +6,10 @@
 //   gather_simd(table, indices, n, d, out)    v128 loads/stores, 4 vectors per iteration
 //   gather_memcpy(table, indices, n, d, out)  one memory.copy per row
 //   copy_bytes(dst, src, bytes)               one memory.copy of everything (bandwidth bound)
+//   gather_ahead(table, indices, n, d, out, k) gather_simd, touching row indices[i+k] (one load a
+//                                             64-byte line) before copying row i: k rows in flight
+//   sgd_scatter(table, indices, n, d, grad, lr) table[indices[i]] -= lr * grad[i], i in order
+//                                             (the update's floor: no coalescing)
 //   bench_alloc(bytes)                        16-byte aligned bump allocator (never frees)
 #include <stddef.h>
 #include <stdint.h>
@@ -53,4 +57,69 @@ void gather_memcpy(const float *table, const int32_t *indices, int n, int d, flo
 
 __attribute__((export_name("copy_bytes"))) void copy_bytes(void *dst, const void *src, size_t bytes) {
   __builtin_memcpy(dst, src, bytes);
+}
+
+__attribute__((export_name("gather_ahead")))
+void gather_ahead(const float *table, const int32_t *indices, int n, int d, float *out, int k) {
+  const int lines = (d * 4 + 63) / 64;
+  uint32_t acc = 0;
+  for (int i = 0; i < n; ++i) {
+    if (i + k < n) {
+      const unsigned char *ahead = (const unsigned char *)(table + (size_t)indices[i + k] * d);
+      for (int l = 0; l < lines; ++l) acc |= *(const volatile uint32_t *)(ahead + l * 64);
+    }
+    const float *src = table + (size_t)indices[i] * d;
+    float *dst = out + (size_t)i * d;
+    int j = 0;
+    for (; j + 16 <= d; j += 16) {
+      v128_t a = wasm_v128_load(src + j), b = wasm_v128_load(src + j + 4);
+      v128_t c = wasm_v128_load(src + j + 8), e = wasm_v128_load(src + j + 12);
+      wasm_v128_store(dst + j, a); wasm_v128_store(dst + j + 4, b);
+      wasm_v128_store(dst + j + 8, c); wasm_v128_store(dst + j + 12, e);
+    }
+    for (; j < d; ++j) dst[j] = src[j];
+  }
+  if (acc == 0x12345678u) out[0] = 0;  // keeps the touches
+}
+
+__attribute__((export_name("sgd_scatter")))
+void sgd_scatter(float *table, const int32_t *indices, int n, int d, const float *grad, float lr) {
+  const v128_t neg = wasm_f32x4_splat(-lr);
+  for (int i = 0; i < n; ++i) {
+    float *row = table + (size_t)indices[i] * d;
+    const float *g = grad + (size_t)i * d;
+    int j = 0;
+    for (; j + 4 <= d; j += 4)
+      wasm_v128_store(row + j, wasm_f32x4_add(wasm_v128_load(row + j), wasm_f32x4_mul(neg, wasm_v128_load(g + j))));
+    for (; j < d; ++j) row[j] -= lr * g[j];
+  }
+}
+
+// gather_simd in blocks of `block` rows: first one load from every `stride`-th byte of each
+// row of the block (stride 64: every line; 128: every other line, leaving the adjacent-line
+// prefetcher the rest), then the block's copies. What kernels/touch.h does, with its knobs.
+__attribute__((export_name("gather_blocks")))
+void gather_blocks(const float *table, const int32_t *indices, int n, int d, float *out, int block, int stride) {
+  uint32_t acc = 0;
+  const int bytes = d * 4;
+  for (int b = 0; b < n; b += block) {
+    const int end = b + block < n ? b + block : n;
+    for (int i = b; i < end; ++i) {
+      const unsigned char *row = (const unsigned char *)(table + (size_t)indices[i] * d);
+      for (int at = 0; at < bytes; at += stride) acc |= *(const volatile uint32_t *)(row + at);
+    }
+    for (int i = b; i < end; ++i) {
+      const float *src = table + (size_t)indices[i] * d;
+      float *dst = out + (size_t)i * d;
+      int j = 0;
+      for (; j + 16 <= d; j += 16) {
+        v128_t a = wasm_v128_load(src + j), c = wasm_v128_load(src + j + 4);
+        v128_t e = wasm_v128_load(src + j + 8), f = wasm_v128_load(src + j + 12);
+        wasm_v128_store(dst + j, a); wasm_v128_store(dst + j + 4, c);
+        wasm_v128_store(dst + j + 8, e); wasm_v128_store(dst + j + 12, f);
+      }
+      for (; j < d; ++j) dst[j] = src[j];
+    }
+  }
+  if (acc == 0x12345678u) out[0] = 0;
 }

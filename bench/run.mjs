@@ -14,12 +14,13 @@
 // rotating: training with 16 rotating batches for each optimizer against PyTorch sparse and
 // dense, in the same run (bench/train-rotating.mjs; PyTorch dense skipped with --quick).
 import { fork, spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { parseArgs } from 'node:util';
 import os from 'node:os';
 import { makeIndices, median, RESULTS, BUILD, DATA, NODE_MODULES, describeError } from './lib/common.mjs';
+import { buildBareWasm } from './lib/floors.mjs';
 
 const { values: opts } = parseArgs({
   options: {
@@ -147,19 +148,6 @@ function torchAvailable() {
   } catch {
     return null;
   }
-}
-
-/** Builds bench/bare.c into bench/results/build/bare.wasm when missing or stale. */
-function buildBare() {
-  const src = here('bare.c');
-  const wasm = fileURLToPath(new URL('bare.wasm', BUILD));
-  if (existsSync(wasm) && statSync(wasm).mtimeMs >= statSync(src).mtimeMs) return;
-  mkdirSync(BUILD, { recursive: true });
-  log('building bench/bare.c with emcc');
-  execFileSync('emcc', ['-O3', '-msimd128', '-mbulk-memory', '--no-entry', '-sSTANDALONE_WASM',
-    '-sTOTAL_STACK=65536', '-sINITIAL_MEMORY=1MB', '-sALLOW_MEMORY_GROWTH=1', '-sMAXIMUM_MEMORY=4GB',
-    '-sERROR_ON_UNDEFINED_SYMBOLS=1', src, '-o', wasm],
-  { stdio: 'inherit', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } });
 }
 
 /** Writes the indices to bench/results/data/ for PyTorch (the JS children make the same ones). */
@@ -437,7 +425,7 @@ const torchVersion = torchAvailable();
 print(torchVersion ? `PyTorch ${torchVersion} (${PYTHON}), 1 thread.` : `PyTorch: skipped (${PYTHON} cannot import torch).`);
 print();
 json.torch = torchVersion;
-buildBare();
+buildBareWasm(log);
 
 async function rotating() {
   const args = ['--reps', REPS, ...(QUICK ? ['--V', TRAIN_VS.join(','), '--dense', 'false'] : [])];

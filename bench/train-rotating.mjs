@@ -9,10 +9,17 @@
 // --clock cpu (the default) times each process's CPU time (Node's process.cpuUsage, Python's
 // time.process_time), less the cost of a clock read: on a machine shared with other work, time
 // spent waiting for a core is not counted. --clock wall times wall-clock time.
+// The floors (--floors, on by default): a bare wasm SIMD loop (bench/bare.c, in this process,
+// its data in its own wasm memory) and a bare native C loop (bench/bare_native.c, a child served
+// like PyTorch's), each doing per step the least any implementation must: forward gathers the
+// batch's rows, step subtracts lr·G[i] from row idx[i] for each i in order (no coalescing, no
+// checks, no gradient kept). --ahead K1,K2 adds wasm floors whose gather touches row idx[i+K]
+// before copying row i (K rows in flight).
 // --baseline DIR adds the package built in DIR (its node.js and .wasm files, e.g. a copy of an
 // older dist/) as one more contender, for before/after figures in one run.
 //   node bench/train-rotating.mjs [--V 10000,100000,1000000] [--optimizers sgd,momentum,adagrad,sparseAdam]
 //                                 [--reps 7] [--targetMs 100] [--phases] [--dense false] [--baseline DIR] [--clock cpu|wall]
+//                                 [--floors false] [--ahead 4,8,16]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -20,6 +27,8 @@ import { parseArgs } from 'node:util';
 import * as wasmEmbedding from 'wasm-embedding';
 import { DATA, makeIndices, median, randomFloats, report, describeError } from './lib/common.mjs';
 import { startTorchWorker, torchVersion } from './lib/torch-worker.mjs';
+import { buildBareNative, buildBareWasm, startLineWorker } from './lib/floors.mjs';
+import { loadBare } from './lib/peers.mjs';
 
 const { values: args } = parseArgs({
   options: {
@@ -31,6 +40,8 @@ const { values: args } = parseArgs({
     dense: { type: 'string', default: 'true' },
     baseline: { type: 'string' },
     clock: { type: 'string', default: 'cpu' },
+    floors: { type: 'string', default: 'true' },
+    ahead: { type: 'string', default: '' },
   },
 });
 const SIZES = args.V.split(',').map(Number);
@@ -54,7 +65,12 @@ const OPTIMIZERS = {
   adagrad: { name: 'Adagrad lr 0.01', options: { lr: 0.01 }, class: 'Adagrad' },
   sparseAdam: { name: 'SparseAdam lr 0.001', options: { lr: 0.001 }, class: 'SparseAdam', noDense: 'SparseAdam takes sparse gradients only' },
 };
-const LABELS = { ours: 'ours', oursZeroCopy: 'ours zero-copy', oursBaseline: `baseline (${args.baseline})`, torchSparse: 'PyTorch sparse', torchDense: 'PyTorch dense' };
+const AHEAD = args.ahead ? args.ahead.split(',').map(Number) : [];
+const LABELS = {
+  ours: 'ours', oursZeroCopy: 'ours zero-copy', oursBaseline: `baseline (${args.baseline})`, torchSparse: 'PyTorch sparse', torchDense: 'PyTorch dense',
+  floorWasm: 'floor: bare wasm SIMD', floorNative: 'floor: bare native C',
+  ...Object.fromEntries(AHEAD.map((k) => [`floorWasmAhead${k}`, `floor: bare wasm, ${k} rows ahead`])),
+};
 
 await wasmEmbedding.init({ simd: true });
 const baseline = args.baseline ? await import(pathToFileURL(resolve(args.baseline, 'node.js')).href) : null;
@@ -62,6 +78,11 @@ await baseline?.init({ simd: true });
 const torch = torchVersion();
 const worker = torch ? startTorchWorker() : null;
 const G = randomFloats(B * d, 11);
+const floors = args.floors === 'true';
+const log = (m) => process.stderr.write(`  … ${m}\n`);
+const bare = floors ? (buildBareWasm(log), await loadBare()) : null;
+const nativeExe = floors ? buildBareNative(log) : null;
+const native = nativeExe ? startLineWorker(nativeExe) : null;
 mkdirSync(DATA, { recursive: true });
 const gradFile = fileURLToPath(new URL(`grad-B${B}-d${d}.f32`, DATA));
 writeFileSync(gradFile, new Uint8Array(G.buffer));
@@ -115,6 +136,35 @@ function ours(lib, key, V, opt, batches, zeroCopy) {
   return { window, dispose: () => { batch?.dispose(); optimizer.dispose(); emb.dispose(); } };
 }
 
+/** The bare wasm floor (bench/bare.c): gather, then sgd_scatter, per step; ahead > 0 touches rows ahead. */
+function wasmFloor(V, batches, ahead) {
+  const x = bare.exports;
+  x.bench_reset();
+  const table = bare.alloc(V * d * 4);
+  bare.f32(table, V * d).fill(0.5);  // every page backed, as our table's are
+  const idx = bare.alloc(BATCHES * B * 4);
+  batches.forEach((b, k) => new Int32Array(x.memory.buffer, idx + k * B * 4, B).set(b));
+  const grad = bare.put(G);
+  const out = bare.alloc(B * d * 4);
+  let k = 0;
+  const window = (targetMs) => {
+    let fwd = 0, upd = 0, steps = 0;
+    while (steps === 0 || fwd + upd < targetMs) {
+      const at = idx + (k++ % BATCHES) * B * 4;
+      const t0 = clock();
+      if (ahead > 0) x.gather_ahead(table, at, B, d, out, ahead);
+      else x.gather_simd(table, at, B, d, out);
+      const t1 = clock();
+      x.sgd_scatter(table, at, B, d, grad, 0.01);
+      const t2 = clock();
+      fwd += t1 - t0 - CLOCK_COST; upd += t2 - t1 - CLOCK_COST;
+      ++steps;
+    }
+    return { steps, phases: { zeroGrad: 0, forward: fwd / 1000, backward: 0, step: upd / 1000 } };
+  };
+  return { window };
+}
+
 /** Runs one (optimizer, V) cell: every contender set up, warmed up, then interleaved windows. */
 async function cell(opt, V) {
   const batches = Array.from({ length: BATCHES }, (_, k) => makeIndices(V, B, 'uniform', k + 1));
@@ -128,6 +178,25 @@ async function cell(opt, V) {
       contenders.push({ key, window: async (ms) => c.window(ms), dispose: c.dispose });
     } catch (err) {
       skipped[key] = `failed: ${describeError(err)}`;
+    }
+  }
+  if (bare && opt === 'sgd') {
+    for (const k of [0, ...AHEAD]) {
+      const key = k ? `floorWasmAhead${k}` : 'floorWasm';
+      const f = wasmFloor(V, batches, k);
+      contenders.push({ key, window: async (ms) => f.window(ms) });
+    }
+  }
+  if (native && opt === 'sgd') {
+    const indicesFile = fileURLToPath(new URL(`rotating-V${V}-B${B}.i32`, DATA));
+    const all = new Uint8Array(BATCHES * B * 4);
+    batches.forEach((b, k) => all.set(new Uint8Array(b.buffer), k * B * 4));
+    writeFileSync(indicesFile, all);
+    try {
+      await native.request(`setup ${V} ${d} ${B} ${BATCHES} ${indicesFile} ${gradFile} ${args.clock} 0`);
+      contenders.push({ key: 'floorNative', window: (ms) => native.request(`window ${ms}`) });
+    } catch (err) {
+      skipped.floorNative = `failed: ${describeError(err)}`;
     }
   }
   if (worker) {
@@ -184,6 +253,7 @@ for (const opt of args.optimizers.split(',')) {
   }
 }
 worker?.close();
+native?.close();
 
 // ---------------------------------------------------------------------------------------------
 // Markdown
@@ -193,16 +263,19 @@ const fmtV = (V) => (V >= 1e6 ? `${V / 1e6}M` : `${V / 1e3}k`);
 const lines = [];
 const print = (s = '') => lines.push(s);
 const keys = ['ours', 'oursZeroCopy', ...(baseline ? ['oursBaseline'] : []), 'torchSparse', 'torchDense'];
+const floorKeys = ['floorWasm', ...AHEAD.map((k) => `floorWasmAhead${k}`), 'floorNative'];
+const present = (k) => cells.some((c) => c.results[k]);
+const allKeys = [...keys, ...floorKeys].filter(present);
 print(`### Training with 16 rotating batches, B = ${B}, d = ${d}: ${args.clock === 'cpu' ? 'CPU' : 'wall-clock'} time per step (zeroGrad + forward + backward + step), median of ${REPS} interleaved windows\n`);
-print(`| optimizer | V | ${keys.map((k) => LABELS[k]).join(' | ')} | PyTorch sparse / ours | PyTorch dense / ours | 1M / 10k, ours | 1M / 10k, PyTorch sparse |`);
-print(`|---|---:|${keys.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
+print(`| optimizer | V | ${allKeys.map((k) => LABELS[k]).join(' | ')} | PyTorch sparse / ours | PyTorch dense / ours | 1M / 10k, ours | 1M / 10k, PyTorch sparse |`);
+print(`|---|---:|${allKeys.map(() => '---:').join('|')}|---:|---:|---:|---:|`);
 for (const c of cells) {
   const t = (k) => c.results[k]?.seconds;
   const growth = (k) => {
     const small = cells.find((x) => x.optimizer === c.optimizer && x.V === Math.min(...SIZES))?.results[k]?.seconds;
     return c.V === Math.max(...SIZES) && SIZES.length > 1 ? fmtRatio(t(k) / small) : '';
   };
-  print(`| ${OPTIMIZERS[c.optimizer].name} | ${fmtV(c.V)} | ${keys.map((k) => (t(k) != null ? fmtTime(t(k)) : 'skipped')).join(' | ')} | ` +
+  print(`| ${OPTIMIZERS[c.optimizer].name} | ${fmtV(c.V)} | ${allKeys.map((k) => (t(k) != null ? fmtTime(t(k)) : 'skipped')).join(' | ')} | ` +
     `${fmtRatio(t('torchSparse') / t('ours'))} | ${fmtRatio(t('torchDense') / t('ours'))} | ${growth('ours')} | ${growth('torchSparse')} |`);
 }
 print();
@@ -211,12 +284,25 @@ for (const c of cells) for (const [k, why] of Object.entries(c.skipped)) notes.a
 for (const n of notes) print(`- ${n}`);
 if (torch) print(`- PyTorch ${torch}, 1 thread: \`opt.zero_grad(set_to_none=True); out = emb(idx); out.backward(G); opt.step()\`.`);
 print();
+// The cold gather alone: each contender's forward phase, and PyTorch's against ours.
+if (allKeys.includes('torchSparse')) {
+  const fwd = (c, k) => c.results[k]?.phases.forward;
+  const gatherKeys = allKeys.filter((k) => k !== 'torchDense');
+  print(`#### The forward gather alone (medians per step)\n`);
+  print(`| optimizer | V | ${gatherKeys.map((k) => LABELS[k]).join(' | ')} | PyTorch / ours | PyTorch / ours zero-copy |`);
+  print(`|---|---:|${gatherKeys.map(() => '---:').join('|')}|---:|---:|`);
+  for (const c of cells) {
+    print(`| ${OPTIMIZERS[c.optimizer].name} | ${fmtV(c.V)} | ${gatherKeys.map((k) => fmtTime(fwd(c, k))).join(' | ')} | ` +
+      `${fmtRatio(fwd(c, 'torchSparse') / fwd(c, 'ours'))} | ${fmtRatio(fwd(c, 'torchSparse') / fwd(c, 'oursZeroCopy'))} |`);
+  }
+  print();
+}
 if (args.phases) {
   for (const c of cells) {
     print(`#### Per phase, ${OPTIMIZERS[c.optimizer].name}, V = ${fmtV(c.V)} (medians per step)\n`);
     print(`| contender | ${PHASES.join(' | ')} | total |`);
     print(`|---|${PHASES.map(() => '---:').join('|')}|---:|`);
-    for (const k of keys) {
+    for (const k of allKeys) {
       const r = c.results[k];
       if (r) print(`| ${LABELS[k]} | ${PHASES.map((p) => fmtTime(r.phases[p])).join(' | ')} | ${fmtTime(r.seconds)} |`);
     }

@@ -7,6 +7,7 @@
 #include "kernels/nearest/nearest.h"
 #include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
+#include "kernels/sgd_row/sgd_row.h"
 
 namespace emb {
 #if defined(EMB_SCALAR_BUILD)

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "embedding/embedding.h"
+#include "kernels/touch.h"
 
 namespace emb {
 
@@ -15,7 +16,18 @@ class LazyState : public OptimizerState {
 
   void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) final {
     if (row_step_.empty()) return;
-    for (std::size_t i = 0; i < n; ++i) catch_up_row(t, rows[i]);
+    // Settling reads and writes a row of the table and of the state's per-row array, and the
+    // lookup after this reads the table's rows: all touched a block ahead (kernels/touch.h),
+    // even in tables that fit in L3 (the settling between rows keeps few misses in flight).
+    const std::size_t row_bytes = t.dim() * sizeof(float);
+    const float* state = state_rows();
+    RowToucher weight_ahead(t.weight(), row_bytes, t.rows(), rows, n, 0);
+    RowToucher state_ahead(state, row_bytes, t.rows(), rows, state ? n : 0, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      weight_ahead.before(i);
+      state_ahead.before(i);
+      catch_up_row(t, rows[i]);
+    }
   }
   void catch_up_all(Embedding& t) final {
     if (row_step_.empty()) return;
@@ -26,6 +38,8 @@ class LazyState : public OptimizerState {
   // Applies to row r the zero-gradient steps it owes, up to and including step `target`,
   // and records that the row has reached it.
   virtual void settle(Embedding& t, std::size_t r, std::int64_t target) = 0;
+  // The rows x dim array settling also reads and writes (momentum buffer...), or nullptr.
+  virtual const float* state_rows() const { return nullptr; }
   // Starts (lazy) or stops (eager) tracking rows; a lazy start finds every row current.
   void track_rows(const Embedding& t, bool lazy) {
     if (!lazy) row_step_.clear();

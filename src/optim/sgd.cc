@@ -76,20 +76,13 @@ class SgdState final : public LazyState {
   // is a zero gradient.
   void apply(Embedding& t, std::size_t r, const float* g, bool create_buffer) {
     const std::size_t dim = t.dim();
-    float* p = t.weight() + r * dim;
     float* buf = o_.momentum != 0.0f ? buffer_.data() + r * dim : nullptr;
-    const float keep = static_cast<float>(1.0 - static_cast<double>(o_.dampening));
-    for (std::size_t j = 0; j < dim; ++j) {
-      float d = g ? g[j] : 0.0f;
-      if (o_.maximize) d = -d;
-      if (o_.weight_decay != 0.0f) d = d + o_.weight_decay * p[j];
-      if (buf) {
-        buf[j] = create_buffer ? d : buf[j] * o_.momentum + keep * d;
-        d = o_.nesterov ? d + o_.momentum * buf[j] : buf[j];
-      }
-      p[j] = p[j] + (-o_.lr) * d;
-    }
+    const SgdRowOptions o{o_.lr, o_.momentum, static_cast<float>(1.0 - static_cast<double>(o_.dampening)),
+                          o_.weight_decay, o_.nesterov, o_.maximize};
+    kernels::sgd_row_f32(t.weight() + r * dim, buf, g, dim, o, create_buffer);
   }
+
+  const float* state_rows() const override { return buffer_.empty() ? nullptr : buffer_.data(); }
 
   // The owed steps form a linear recurrence: taken in closed form.
   void settle(Embedding& t, std::size_t r, std::int64_t target) override {
@@ -109,13 +102,8 @@ class SgdState final : public LazyState {
     else m = {1 - lr * keep * wd, -lr * mu, keep * wd, mu};
     const Mat2 mk = power(m, target - done);
     const std::size_t dim = t.dim();
-    float* p = t.weight() + r * dim;
-    float* buf = mu != 0.0 ? buffer_.data() + r * dim : nullptr;
-    for (std::size_t j = 0; j < dim; ++j) {
-      const double pj = p[j], bj = buf ? buf[j] : 0.0;
-      p[j] = static_cast<float>(mk.a * pj + mk.b * bj);
-      if (buf) buf[j] = static_cast<float>(mk.c * pj + mk.d * bj);
-    }
+    kernels::linear2_row_f32(t.weight() + r * dim, mu != 0.0 ? buffer_.data() + r * dim : nullptr, dim, mk.a, mk.b,
+                             mk.c, mk.d);
   }
 
   SgdOptions o_;

@@ -12,7 +12,7 @@
 namespace emb {
 
 #if defined(EMB_THREADS)
-// Helper `id` (1, 2, ...) takes piece `id` of every job that has one, forever, waiting with
+// Helper `id` (1, 2, ...) takes what pieces of each job it can claim first, forever, waiting with
 // memory.atomic.wait32 in between (allowed in workers, not on a browser's main thread). Its
 // thread must have its own stack and thread-local storage (bindings/exports/threads.cc).
 void helper_loop(std::uint32_t id);
@@ -23,7 +23,8 @@ inline std::size_t thread_count() { return 1 + helper_count(); }
 
 namespace detail {
 using PieceFn = void (*)(void* ctx, std::size_t piece, std::size_t begin, std::size_t end);
-// Runs fn over [0, n) in `pieces` contiguous pieces (pieces <= thread_count()), piece 0 on the caller.
+// Runs fn over [0, n) in `pieces` contiguous pieces (any number), each on whichever
+// thread claims it first, the caller included (it runs every piece no helper has taken).
 void run_pieces(std::size_t pieces, std::size_t n, PieceFn fn, void* ctx);
 }  // namespace detail
 #else
@@ -34,21 +35,23 @@ inline std::size_t thread_count() { return 1; }
 // waking a helper costs ~100 us on a busy VM (measured), a piece of 1 MB of rows some 300 us.
 inline constexpr std::uint64_t kPieceWork = 256 * 1024;
 
-// How many pieces parallel_for(n, work, ...) makes: one a thread (thread_count()), but no more
-// than one per kPieceWork of work, nor than n; at least 1.
-inline std::size_t piece_count(std::size_t n, std::uint64_t work) {
-  std::size_t pieces = thread_count();
+// How many pieces parallel_for(n, work, ...) makes: per_thread a thread (thread_count()), but
+// no more than one per kPieceWork of work, nor than n; at least 1. More pieces than threads
+// (for loops whose pieces keep no per-piece state) bound what a helper that the OS stops
+// mid-piece makes the caller wait for: the caller takes the pieces left meanwhile.
+inline std::size_t piece_count(std::size_t n, std::uint64_t work, std::size_t per_thread = 1) {
+  std::size_t pieces = thread_count() == 1 ? 1 : thread_count() * per_thread;
   if (work / kPieceWork < pieces) pieces = static_cast<std::size_t>(work / kPieceWork);
   if (n < pieces) pieces = n;
   return pieces > 1 ? pieces : 1;
 }
 
 // Runs fn(piece, begin, end) over [0, n), a loop doing `work` floats of work, split into
-// piece_count(n, work) contiguous pieces; one call fn(0, 0, n) when that is a single piece.
+// piece_count(n, work, per_thread) contiguous pieces; one call fn(0, 0, n) when that is a single piece.
 template <typename Fn>
-void parallel_for(std::size_t n, std::uint64_t work, Fn&& fn) {
+void parallel_for(std::size_t n, std::uint64_t work, Fn&& fn, std::size_t per_thread = 1) {
 #if defined(EMB_THREADS)
-  const std::size_t pieces = piece_count(n, work);
+  const std::size_t pieces = piece_count(n, work, per_thread);
   if (pieces > 1) {
     using F = std::remove_reference_t<Fn>;
     detail::run_pieces(
@@ -58,6 +61,7 @@ void parallel_for(std::size_t n, std::uint64_t work, Fn&& fn) {
   }
 #else
   (void)work;
+  (void)per_thread;
 #endif
   fn(std::size_t{0}, std::size_t{0}, n);
 }

@@ -26,6 +26,7 @@
 #include "kernels/nearest/nearest.h"
 #include "kernels/quantize/quantize.h"
 #include "kernels/scatter_add/scatter_add.h"
+#include "kernels/sgd_row/sgd_row.h"
 #include "nearest_kernels.h"
 
 namespace {
@@ -360,6 +361,80 @@ TEST_P(scatter_sum_f32_test, BadSlotReturnsPositionAndWritesNothing) {
       }
     }
   }
+}
+
+// sgd_row_f32, linear2_row_f32
+
+class sgd_row_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// Every combination of the options, with and without a gradient and a buffer.
+TEST_P(sgd_row_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9300 + dim);
+  for (int mask = 0; mask < 64; ++mask) {
+    const bool nesterov = mask & 1, maximize = mask & 2, decay = mask & 4, dampen = mask & 8;
+    const bool with_g = mask & 16, with_buf = mask & 32;
+    for (bool create : {false, true}) {
+      SCOPED_TRACE("options " + std::to_string(mask) + (create ? ", creating the buffer" : ""));
+      const emb::SgdRowOptions o{0.01f, 0.9f, dampen ? 0.7f : 1.0f, decay ? 1e-2f : 0.0f, nesterov, maximize};
+      const std::vector<float> g = random_floats(rng, dim);
+      const std::vector<float> p0 = guarded_buffer(rng, dim), b0 = guarded_buffer(rng, dim);
+      std::vector<float> want_p = p0, want_b = b0, got_p = p0, got_b = b0;
+      emb::ref::sgd_row_f32(want_p.data(), with_buf ? want_b.data() : nullptr, with_g ? g.data() : nullptr, dim, o, create);
+      emb::simd128::sgd_row_f32(got_p.data(), with_buf ? got_b.data() : nullptr, with_g ? g.data() : nullptr, dim, o, create);
+      EXPECT_TRUE(same_bits(got_p, want_p));
+      EXPECT_TRUE(same_bits(got_b, want_b));
+      EXPECT_TRUE(guard_intact(got_p));
+      EXPECT_TRUE(guard_intact(got_b));
+    }
+  }
+}
+
+// The reference by hand: momentum 0.5, lr 0.25, one element each way.
+TEST(sgd_row_f32_reference, HandExample) {
+  float p[] = {1.0f, 2.0f}, buf[] = {4.0f, -4.0f};
+  const float g[] = {2.0f, 0.0f};
+  emb::ref::sgd_row_f32(p, buf, g, 2, emb::SgdRowOptions{0.25f, 0.5f, 1.0f, 0.0f, false, false}, false);
+  EXPECT_EQ(buf[0], 4.0f);   // 4 * 0.5 + 2
+  EXPECT_EQ(buf[1], -2.0f);  // -4 * 0.5 + 0
+  EXPECT_EQ(p[0], 0.0f);     // 1 - 0.25 * 4
+  EXPECT_EQ(p[1], 2.5f);     // 2 + 0.25 * 2
+}
+
+class linear2_row_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+TEST_P(linear2_row_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9400 + dim);
+  std::uniform_real_distribution<double> coef(-1.5, 1.5);
+  for (int round = 0; round < 8; ++round) {
+    for (bool with_buf : {false, true}) {
+      const double a = coef(rng), b = coef(rng), c = coef(rng), d = coef(rng);
+      std::vector<float> p0 = guarded_buffer(rng, dim), b0 = guarded_buffer(rng, dim);
+      if (dim > 0) p0[0] = -0.0f;  // a * -0 + b * 0: the sign as the reference has it
+      std::vector<float> want_p = p0, want_b = b0, got_p = p0, got_b = b0;
+      emb::ref::linear2_row_f32(want_p.data(), with_buf ? want_b.data() : nullptr, dim, a, b, c, d);
+      emb::simd128::linear2_row_f32(got_p.data(), with_buf ? got_b.data() : nullptr, dim, a, b, c, d);
+      EXPECT_TRUE(same_bits(got_p, want_p));
+      EXPECT_TRUE(same_bits(got_b, want_b));
+      EXPECT_TRUE(guard_intact(got_p));
+    }
+  }
+}
+
+TEST(linear2_row_f32_reference, HandExample) {
+  float p[] = {1.0f, 2.0f}, buf[] = {3.0f, 4.0f};
+  emb::ref::linear2_row_f32(p, buf, 2, 1.0, 0.5, -1.0, 2.0);
+  EXPECT_EQ(p[0], 2.5f);  // 1 + 0.5 * 3
+  EXPECT_EQ(p[1], 4.0f);
+  EXPECT_EQ(buf[0], 5.0f);  // -1 + 2 * 3
+  EXPECT_EQ(buf[1], 6.0f);
 }
 
 // The reference by hand: slots summed from zero in order, skipped entries add nothing, each
