@@ -57,16 +57,17 @@ EMSCRIPTEN_KEEPALIVE bool emb_ann_build_begin(AnnHandle* h, void* table, bool pa
   o.sample = sample;
   o.iterations = iterations;
   o.seed = (std::uint64_t{seed_hi} << 32) | seed_lo;
-  return with_rows(table, packed, [&](emb::RowSource& rows, std::int32_t, std::uint64_t) {
+  // The index is for the rows as they are now: a change during the build makes it stale.
+  return with_rows(table, packed, [&](emb::RowSource& rows, std::int32_t, std::uint64_t changes) {
+    h->index.table_changes = changes;
     return h->builder->begin(rows, o, h->index);
   });
 }
 // One step of the build: 1 done, 0 more to do, -1 out of memory (the index is unusable then).
 EMSCRIPTEN_KEEPALIVE int emb_ann_build_step(AnnHandle* h, void* table, bool packed) {
-  return with_rows(table, packed, [&](emb::RowSource& rows, std::int32_t, std::uint64_t changes) {
+  return with_rows(table, packed, [&](emb::RowSource& rows, std::int32_t, std::uint64_t) {
     if (!h->builder->step(rows)) return -1;
     if (!h->builder->done()) return 0;
-    h->index.table_changes = changes;
     delete h->builder;
     h->builder = nullptr;
     return 1;

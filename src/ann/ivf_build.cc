@@ -186,19 +186,22 @@ bool IvfBuilder::step(RowSource& src) {
       for (std::size_t i = 0; i < n; ++i) {
         const float* x = chunk_.data() + i * dim;
         std::uint8_t* code = index.codes.data() + (next_ + i) * index.stride;
-        float* f = index.factors.data() + (next_ + i) * kFactors;
+        const std::size_t at = next_ + i;
+        float* scale = index.factors.data() + at;
+        float* bias = scale + rows;
+        float* extra = bias + rows;
         std::fill(code, code + index.stride, std::uint8_t{0});
         if (dim > 0 && kernels::quantize_rows(Storage::kInt8, x, 1, dim, packed_.data()) == 1) {
           std::memcpy(code, packed_.data(), dim);
-          std::memcpy(&f[0], packed_.data() + dim, 4);
-          std::memcpy(&f[1], packed_.data() + dim + 4, 4);
+          std::memcpy(scale, packed_.data() + dim, 4);
+          std::memcpy(bias, packed_.data() + dim + 4, 4);
           float norm = 0;
           for (std::size_t j = 0; j < dim; ++j) norm += x[j] * x[j];
-          f[2] = options_.metric == Metric::kL2 ? -0.5f * norm : 0.0f;
-          if (!std::isfinite(f[2])) f[2] = -std::numeric_limits<float>::infinity();
+          *extra = options_.metric == Metric::kL2 ? -0.5f * norm : 0.0f;
+          if (!std::isfinite(*extra)) *extra = -std::numeric_limits<float>::infinity();
         } else {  // a row holding a NaN or an infinity (or no columns): last among candidates
-          f[0] = f[1] = 0.0f;
-          f[2] = dim > 0 ? -std::numeric_limits<float>::infinity() : 0.0f;
+          *scale = *bias = 0.0f;
+          *extra = dim > 0 ? -std::numeric_limits<float>::infinity() : 0.0f;
         }
       }
       done_work_ += double(n) * d * 4;

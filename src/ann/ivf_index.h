@@ -18,6 +18,7 @@ namespace emb::ann {
 // Per-row factors of a code: the estimate of a key (higher is better) from the integer dot
 // product d of the code and the int16 query q_i ≈ q / qs is  scale * (qs * d) + bias * Σq + extra
 // (extra: -||row||² / 2 for l2, else 0; -inf for a row that could not be coded, NaN inside).
+// Stored as kFactors arrays of `rows` floats (scales, then biases, then extras), by position.
 inline constexpr std::size_t kFactors = 3;
 
 // Why a layout was rejected (validate()), for the JS side's messages.
@@ -42,7 +43,7 @@ class IvfIndex {
   Buffer<std::int32_t> offsets; // lists + 1: list l holds positions [offsets[l], offsets[l+1])
   Buffer<std::int32_t> ids;     // rows: the table row at each position
   Buffer<std::uint8_t> codes;   // rows x stride, by position
-  Buffer<float> factors;        // rows x kFactors, by position
+  Buffer<float> factors;        // kFactors x rows: scale[rows], bias[rows], extra[rows]
   // The table's change count (Embedding::changes) when the index was made.
   std::uint64_t table_changes = 0;
   // Derived (validate() sets it): added to a centroid's dot product with a query to rank the

@@ -46,9 +46,12 @@ LayoutError IvfIndex::validate() {
   }
   for (std::size_t i = 0; i < lists * dim; ++i)
     if (!std::isfinite(centroids[i])) return LayoutError::kBadCentroid;
+  const float* scale = factors.data();
+  const float* bias = scale + rows;
+  const float* extra = bias + rows;
   for (std::size_t p = 0; p < rows; ++p) {
-    const float* f = factors.data() + p * kFactors;
-    if (!std::isfinite(f[0]) || !std::isfinite(f[1]) || std::isnan(f[2]) || f[2] == std::numeric_limits<float>::infinity())
+    if (!std::isfinite(scale[p]) || !std::isfinite(bias[p]) || std::isnan(extra[p]) ||
+        extra[p] == std::numeric_limits<float>::infinity())
       return LayoutError::kBadFactors;
   }
   for (std::size_t c = 0; c < lists; ++c) {

@@ -31,12 +31,13 @@ struct Scratch {
   Buffer<Candidate> order;       // lists, ranked
   Buffer<std::int16_t> query;    // stride
   Buffer<std::int32_t> dots;     // longest list
+  Buffer<float> keys;            // longest list
   Buffer<Candidate> heap;        // rerank
   Buffer<float> row_scratch;     // RowSource::scratch_floats(1) + 1
   Buffer<float> inverse_query;   // 1
   bool allocate(std::size_t lists, std::size_t stride, std::size_t longest, std::size_t rerank, std::size_t extra) {
     return coarse.allocate(kQueryGroup * lists) && order.allocate(lists) && query.allocate(stride) &&
-           dots.allocate(longest) && heap.allocate(rerank) && row_scratch.allocate(extra + 1) &&
+           dots.allocate(longest) && keys.allocate(longest) && heap.allocate(rerank) && row_scratch.allocate(extra + 1) &&
            inverse_query.allocate(1);
   }
 };
@@ -95,6 +96,8 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
           order[c] = {std::isnan(key) ? -std::numeric_limits<float>::infinity() : key, static_cast<std::int32_t>(c)};
         }
         std::nth_element(order, order + nprobe - 1, order + lists, better);
+        // Best lists first: the candidates' bar rises early, and fewer enter the heap.
+        std::sort(order, order + nprobe, better);
         // The int16 query and the sum the codes' biases multiply.
         float top = 0, sum = 0;
         for (std::size_t j = 0; j < dim; ++j) {
@@ -115,9 +118,16 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
           const std::size_t l = static_cast<std::size_t>(order[probed].row);
           const std::size_t from = static_cast<std::size_t>(offsets[l]), n = static_cast<std::size_t>(offsets[l + 1]) - from;
           kernels::code_dot_u8(codes.data() + from * stride, n, stride, qi, s.dots.data());
+          // The estimates, element-wise (vectorised by the compiler), then the candidates.
+          const float* scale = factors.data() + from;
+          const float* bias = scale + rows;
+          const float* extra = bias + rows;
+          const std::int32_t* dots = s.dots.data();
+          float* keys = s.keys.data();
+          for (std::size_t i = 0; i < n; ++i) keys[i] = scale[i] * (qs * static_cast<float>(dots[i])) + bias[i] * sum + extra[i];
           for (std::size_t i = 0; i < n; ++i) {
-            const float* f = factors.data() + (from + i) * kFactors;
-            float key = f[0] * (qs * static_cast<float>(s.dots[i])) + f[1] * sum + f[2];
+            float key = keys[i];
+            if (size == rerank && !(key >= heap[0].key)) continue;  // NaN too
             if (std::isnan(key)) key = -std::numeric_limits<float>::infinity();
             const Candidate c{key, ids[from + i]};
             if (size == rerank && !better(c, heap[0])) continue;
