@@ -26,13 +26,13 @@ const LAYOUT_ERRORS = [
 ];
 
 /** Candidates re-ranked exactly per query: enough that the codes' rounding rarely costs a neighbour. */
-export const rerankCount = (k) => Math.max(4 * k, k + 40);
+export const rerankCount = (k) => Math.max(2 * k, k + 20);
 
 /** The default number of lists for a table of `rows` rows: about 2 * sqrt(rows). */
 export const defaultLists = (rows) => Math.max(1, Math.min(rows, Math.round(2 * Math.sqrt(rows))));
 
 /** The default number of lists searched: enough for recall@10 >= 0.95 on GloVe (docs/approximate-search.md). */
-export const defaultNprobe = (lists) => Math.max(1, Math.min(lists, Math.ceil(lists / 16)));
+export const defaultNprobe = (lists) => Math.max(1, Math.min(lists, Math.ceil(lists / 18)));
 
 /**
  * A wasm index (bindings/exports/ann.cc): its pointer (0 when memory ran out), delete(), and
