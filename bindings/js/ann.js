@@ -271,7 +271,7 @@ export async function buildIndex(table, options = {}) {
   const { lists = defaultLists(rows) } = options;
   checkCount(lists, 'buildIndex: lists', 1, 0x7fffffff);
   const effectiveLists = rows === 0 ? 0 : Math.min(lists, rows);
-  const { sample = 32 * effectiveLists, iterations = 8, nprobe = defaultNprobe(Math.max(1, effectiveLists)) } = options;
+  const { sample = Math.max(1, 32 * effectiveLists), iterations = 8, nprobe = defaultNprobe(Math.max(1, effectiveLists)) } = options;
   checkCount(sample, 'buildIndex: sample', 1, 0x7fffffff);
   checkCount(iterations, 'buildIndex: iterations', 0, 1000);
   checkCount(nprobe, 'buildIndex: nprobe', 1, 0x7fffffff);
