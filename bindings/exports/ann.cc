@@ -111,17 +111,19 @@ EMSCRIPTEN_KEEPALIVE bool emb_ann_analogy(AnnHandle* h, void* table, bool packed
 
 // The layout, for saving (and filling, after emb_ann_allocate, when loading).
 EMSCRIPTEN_KEEPALIVE std::size_t emb_ann_lists(AnnHandle* h) { return h->index.lists; }
-EMSCRIPTEN_KEEPALIVE std::size_t emb_ann_stride(AnnHandle* h) { return h->index.stride; }
+EMSCRIPTEN_KEEPALIVE std::size_t emb_ann_subspaces(AnnHandle* h) { return h->index.subspaces; }
+EMSCRIPTEN_KEEPALIVE std::size_t emb_ann_blocks(AnnHandle* h) { return h->index.blocks; }
 EMSCRIPTEN_KEEPALIVE int emb_ann_metric(AnnHandle* h) { return static_cast<int>(h->index.metric); }
 EMSCRIPTEN_KEEPALIVE std::size_t emb_ann_byte_length(AnnHandle* h) { return h->index.byte_length(); }
 EMSCRIPTEN_KEEPALIVE float* emb_ann_centroids(AnnHandle* h) { return h->index.centroids.data(); }
 EMSCRIPTEN_KEEPALIVE std::int32_t* emb_ann_offsets(AnnHandle* h) { return h->index.offsets.data(); }
 EMSCRIPTEN_KEEPALIVE std::int32_t* emb_ann_ids(AnnHandle* h) { return h->index.ids.data(); }
 EMSCRIPTEN_KEEPALIVE std::uint8_t* emb_ann_codes(AnnHandle* h) { return h->index.codes.data(); }
-EMSCRIPTEN_KEEPALIVE float* emb_ann_factors(AnnHandle* h) { return h->index.factors.data(); }
+EMSCRIPTEN_KEEPALIVE float* emb_ann_codebooks(AnnHandle* h) { return h->index.codebooks.data(); }
+EMSCRIPTEN_KEEPALIVE float* emb_ann_extras(AnnHandle* h) { return h->index.extras.data(); }
 EMSCRIPTEN_KEEPALIVE bool emb_ann_allocate(AnnHandle* h, int metric, std::size_t lists, std::size_t rows,
-                                           std::size_t dim) {
-  return h->index.allocate(static_cast<emb::Metric>(metric), lists, rows, dim);
+                                           std::size_t dim, std::size_t blocks) {
+  return h->index.allocate(static_cast<emb::Metric>(metric), lists, rows, dim, blocks);
 }
 // emb::ann::LayoutError: 0 when the layout is sound (the index is searchable then).
 EMSCRIPTEN_KEEPALIVE int emb_ann_validate(AnnHandle* h) { return static_cast<int>(h->index.validate()); }

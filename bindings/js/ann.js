@@ -10,10 +10,11 @@ import { kCore } from './table.js'; // a cycle, used only at call time
 
 const METRICS = { cosine: 0, dot: 1, l2: 2 };
 const METRIC_NAMES = ['cosine', 'dot', 'l2'];
-const FORMAT = 'wasm-embedding.ivf';
+const FORMAT = 'wasm-embedding.ivf-pq4';
 const FORMAT_VERSION = '1';
-// Per-row factors of a code (src/ann/ivf_index.h kFactors).
-const FACTORS = 3;
+// Codewords per subspace and the bytes of a block of 32 rows' codes per subspace (src/ann/ivf_index.h).
+const CODEWORDS = 16;
+const BLOCK_BYTES = 16;
 // Why the core refused a layout (emb::ann::LayoutError).
 const LAYOUT_ERRORS = [
   '',
@@ -21,12 +22,12 @@ const LAYOUT_ERRORS = [
   'its list offsets do not rise from 0 to the number of rows',
   'its row ids are not each row exactly once',
   'a centroid holds a NaN or an infinity',
-  'a code factor is NaN or infinite',
+  'a codeword or a row\'s extra term is NaN or infinite',
   'memory ran out checking it',
 ];
 
 /** Candidates re-ranked exactly per query: enough that the codes' rounding rarely costs a neighbour. */
-export const rerankCount = (k) => Math.max(2 * k, k + 20);
+export const rerankCount = (k) => Math.max(6 * k, k + 32);
 
 /** The default number of lists for a table of `rows` rows: about 2 * sqrt(rows). */
 export const defaultLists = (rows) => Math.max(1, Math.min(rows, Math.round(2 * Math.sqrt(rows))));
@@ -59,14 +60,16 @@ export class WasmAnnIndex {
     return this.m._emb_ann_analogy(this.ptr, t.ptr, t.packed, a, b, c, k, nprobe, rerank, index, score) !== 0;
   }
   lists() { return this.m._emb_ann_lists(this.ptr) >>> 0; }
-  stride() { return this.m._emb_ann_stride(this.ptr) >>> 0; }
+  subspaces() { return this.m._emb_ann_subspaces(this.ptr) >>> 0; }
+  blocks() { return this.m._emb_ann_blocks(this.ptr) >>> 0; }
   byteLength() { return this.m._emb_ann_byte_length(this.ptr) >>> 0; }
   centroidsPtr() { return this.m._emb_ann_centroids(this.ptr) >>> 0; }
   offsetsPtr() { return this.m._emb_ann_offsets(this.ptr) >>> 0; }
   idsPtr() { return this.m._emb_ann_ids(this.ptr) >>> 0; }
   codesPtr() { return this.m._emb_ann_codes(this.ptr) >>> 0; }
-  factorsPtr() { return this.m._emb_ann_factors(this.ptr) >>> 0; }
-  allocate(metric, lists, rows, dim) { return this.m._emb_ann_allocate(this.ptr, metric, lists, rows, dim) !== 0; }
+  codebooksPtr() { return this.m._emb_ann_codebooks(this.ptr) >>> 0; }
+  extrasPtr() { return this.m._emb_ann_extras(this.ptr) >>> 0; }
+  allocate(metric, lists, rows, dim, blocks) { return this.m._emb_ann_allocate(this.ptr, metric, lists, rows, dim, blocks) !== 0; }
   validate() { return this.m._emb_ann_validate(this.ptr); }
   /** The table's checksum as 16 hex digits. */
   checksum(t, rt) {
@@ -202,15 +205,17 @@ export class AnnIndex {
     const { rt } = this.#live('save');
     const h = this.#handle;
     const { rows, dim, lists } = this.#info;
-    const stride = h.stride();
+    const subspaces = h.subspaces();
+    const blocks = h.blocks();
     const f32 = (at, n) => rt.m.HEAPF32.slice(at >>> 2, (at >>> 2) + n);
     const i32 = (at, n) => rt.m.HEAP32.slice(at >>> 2, (at >>> 2) + n);
     return saveSafetensors({
       centroids: { dtype: 'F32', shape: [lists, dim], data: f32(h.centroidsPtr(), lists * dim) },
       offsets: { dtype: 'I32', shape: [lists + 1], data: i32(h.offsetsPtr(), lists + 1) },
       ids: { dtype: 'I32', shape: [rows], data: i32(h.idsPtr(), rows) },
-      codes: { dtype: 'U8', shape: [rows, stride], data: rt.m.HEAPU8.slice(h.codesPtr(), h.codesPtr() + rows * stride) },
-      factors: { dtype: 'F32', shape: [FACTORS, rows], data: f32(h.factorsPtr(), rows * FACTORS) },
+      codebooks: { dtype: 'F32', shape: [subspaces, CODEWORDS], data: f32(h.codebooksPtr(), subspaces * CODEWORDS) },
+      codes: { dtype: 'U8', shape: [blocks, subspaces, BLOCK_BYTES], data: rt.m.HEAPU8.slice(h.codesPtr(), h.codesPtr() + blocks * subspaces * BLOCK_BYTES) },
+      extras: { dtype: 'F32', shape: [rows], data: f32(h.extrasPtr(), rows) },
     }, {
       format: FORMAT,
       version: FORMAT_VERSION,
@@ -336,7 +341,7 @@ export function loadIndex(table, bytes) {
     }
     const nprobe = wholeNumber('nprobe');
     const seed = /^\d{1,16}$/.test(meta.seed ?? '') ? Number(meta.seed) : 0;
-    const names = ['centroids', 'codes', 'factors', 'ids', 'offsets'];
+    const names = ['centroids', 'codebooks', 'codes', 'extras', 'ids', 'offsets'];
     const extra = Object.keys(tensors).filter((n) => !names.includes(n));
     if (extra.length > 0) throw new Error(`${what}: unexpected tensor ${JSON.stringify(extra[0])} (an index holds ${names.join(', ')})`);
     const tensor = (name, dtype, rank) => {
@@ -348,7 +353,7 @@ export function loadIndex(table, bytes) {
     const centroids = tensor('centroids', 'F32', 2);
     const lists = centroids.shape[0];
     if (rows > 0 ? !(lists >= 1 && lists <= rows) : lists !== 0) throw new Error(`${what}: the index has ${lists} lists for ${rows} rows`);
-    const stride = Math.ceil(dim / 16) * 16;
+    const subspaces = dim;
     const expect = (x, name, shape) => {
       if (x.shape.length !== shape.length || x.shape.some((d, i) => d !== shape[i])) {
         throw new Error(`${what}: tensor ${JSON.stringify(name)} is [${x.shape.join(', ')}], expected [${shape.join(', ')}]`);
@@ -359,16 +364,21 @@ export function loadIndex(table, bytes) {
     expect(offsets, 'offsets', [lists + 1]);
     const ids = tensor('ids', 'I32', 1);
     expect(ids, 'ids', [rows]);
-    const codes = tensor('codes', 'U8', 2);
-    expect(codes, 'codes', [rows, stride]);
-    const factors = tensor('factors', 'F32', 2);
-    expect(factors, 'factors', [FACTORS, rows]);
-    if (!handle.allocate(METRICS[meta.metric], lists, rows, dim)) throw new RangeError(`wasm-embedding: out of memory loading an index over a ${rows} x ${dim} table`);
+    const codebooks = tensor('codebooks', 'F32', 2);
+    expect(codebooks, 'codebooks', [subspaces, CODEWORDS]);
+    const codes = tensor('codes', 'U8', 3);
+    const blocks = codes.shape[0];
+    if (!(blocks <= rows)) throw new Error(`${what}: the index has ${blocks} blocks of codes for ${rows} rows`);
+    expect(codes, 'codes', [blocks, subspaces, BLOCK_BYTES]);
+    const extras = tensor('extras', 'F32', 1);
+    expect(extras, 'extras', [rows]);
+    if (!handle.allocate(METRICS[meta.metric], lists, rows, dim, blocks)) throw new RangeError(`wasm-embedding: out of memory loading an index over a ${rows} x ${dim} table`);
     rt.m.HEAPF32.set(centroids.data, handle.centroidsPtr() >>> 2);
     rt.m.HEAP32.set(offsets.data, handle.offsetsPtr() >>> 2);
     rt.m.HEAP32.set(ids.data, handle.idsPtr() >>> 2);
     rt.m.HEAPU8.set(codes.data, handle.codesPtr());
-    rt.m.HEAPF32.set(factors.data, handle.factorsPtr() >>> 2);
+    rt.m.HEAPF32.set(codebooks.data, handle.codebooksPtr() >>> 2);
+    rt.m.HEAPF32.set(extras.data, handle.extrasPtr() >>> 2);
     const status = handle.validate();
     if (status !== 0) throw new Error(`${what}: the index's layout is inconsistent: ${LAYOUT_ERRORS[status] ?? `status ${status}`}`);
     handle.markCurrent(t);

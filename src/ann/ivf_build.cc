@@ -16,6 +16,23 @@ constexpr std::size_t kChunkRows = 4096;
 // Points scored against every centroid at once (their scores stay in L2).
 constexpr std::size_t kAssignBlock = 32;
 
+}  // namespace
+
+// The codeword of `book` (16 values) nearest r; ties to the lower one.
+std::uint8_t nearest_codeword(const float* book, float r) {
+  std::uint8_t best = 0;
+  float top = std::numeric_limits<float>::infinity();
+  for (std::size_t w = 0; w < kCodewords; ++w) {
+    const float distance = std::fabs(r - book[w]);
+    if (distance < top) {
+      top = distance;
+      best = static_cast<std::uint8_t>(w);
+    }
+  }
+  return best;
+}
+
+namespace {
 std::uint64_t splitmix64(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -30,14 +47,14 @@ bool IvfBuilder::begin(RowSource& src, const BuildOptions& options, IvfIndex& in
   const std::size_t rows = src.rows, dim = src.dim;
   const std::size_t lists = rows == 0 ? 0 : std::max<std::size_t>(1, std::min(options.lists, rows));
   const std::size_t sample = std::min(rows, std::max(options.sample, lists));
-  if (!index.allocate(options.metric, lists, rows, dim)) return false;
+  if (!index.allocate(options.metric, lists, rows, dim, 0)) return false;
   inverse_norms_ = nullptr;
   if (options.metric == Metric::kCosine && rows > 0 && (inverse_norms_ = src.inverse_norms()) == nullptr) return false;
   pieces_ = std::max<std::size_t>(1, thread_count());
   if (!sample_ids_.allocate(sample) || !sample_.allocate(sample * dim) || !list_of_.allocate(rows) ||
       !sums_.allocate(lists * dim) || !counts_.allocate(lists) || !chunk_.allocate(kChunkRows * dim) ||
       !chunk_ids_.allocate(kChunkRows) || !scores_.allocate(pieces_ * kAssignBlock * lists) ||
-      !packed_.allocate(dim + 8))
+      !sample_lists_.allocate(sample))
     return false;
 
   // The sample: a partial Fisher-Yates shuffle of the rows (list_of_ as its scratch), sorted.
@@ -57,7 +74,7 @@ bool IvfBuilder::begin(RowSource& src, const BuildOptions& options, IvfIndex& in
   set_assign_bias();
 
   const double d = static_cast<double>(dim) + 1;
-  total_work_ = double(options.iterations) * sample * lists * d + double(rows) * lists * d + double(rows) * d * 4;
+  total_work_ = double(options.iterations + 1) * sample * lists * d + double(rows) * lists * d + double(rows) * d * 32;
   done_work_ = 0;
   iteration_ = 0;
   next_ = 0;
@@ -175,41 +192,53 @@ bool IvfBuilder::step(RowSource& src) {
       if ((next_ += n) == rows) {
         if (!lay_out()) return false;
         next_ = 0;
-        phase_ = Phase::kEncode;
+        phase_ = Phase::kCodebooks;
       }
+      return true;
+    }
+    case Phase::kCodebooks: {
+      const std::size_t sample = sample_ids_.size();
+      assign(sample_.data(), sample, sample_lists_.data());
+      train_codebooks();
+      done_work_ += double(sample) * lists * d;
+      phase_ = Phase::kEncode;
+      encode_list_ = 0;
       return true;
     }
     case Phase::kEncode: {
       const std::size_t n = std::min(kChunkRows, rows - next_);
       const std::int32_t* ids = index.ids.data() + next_;
       read_rows(src, ids, n, chunk_.data());
+      const std::size_t subspaces = index.subspaces;
       for (std::size_t i = 0; i < n; ++i) {
-        const float* x = chunk_.data() + i * dim;
-        std::uint8_t* code = index.codes.data() + (next_ + i) * index.stride;
         const std::size_t at = next_ + i;
-        float* scale = index.factors.data() + at;
-        float* bias = scale + rows;
-        float* extra = bias + rows;
-        std::fill(code, code + index.stride, std::uint8_t{0});
-        if (dim > 0 && kernels::quantize_rows(Storage::kInt8, x, 1, dim, packed_.data()) == 1) {
-          std::memcpy(code, packed_.data(), dim);
-          std::memcpy(scale, packed_.data() + dim, 4);
-          std::memcpy(bias, packed_.data() + dim + 4, 4);
-          float norm = 0;
-          for (std::size_t j = 0; j < dim; ++j) norm += x[j] * x[j];
-          *extra = options_.metric == Metric::kL2 ? -0.5f * norm : 0.0f;
-          if (!std::isfinite(*extra)) *extra = -std::numeric_limits<float>::infinity();
-        } else {  // a row holding a NaN or an infinity (or no columns): last among candidates
-          *scale = *bias = 0.0f;
-          *extra = dim > 0 ? -std::numeric_limits<float>::infinity() : 0.0f;
+        while (static_cast<std::size_t>(index.offsets[encode_list_ + 1]) <= at) ++encode_list_;
+        const float* x = chunk_.data() + i * dim;
+        const float* centroid = index.centroids.data() + encode_list_ * dim;
+        const std::size_t in_list = at - static_cast<std::size_t>(index.offsets[encode_list_]);
+        std::uint8_t* block = index.codes.data() +
+                              (static_cast<std::size_t>(index.block_offsets[encode_list_]) + in_list / kBlockRows) * subspaces * 16;
+        const std::size_t lane = in_list % kBlockRows;
+        float norm = 0;
+        for (std::size_t j = 0; j < dim; ++j) norm += x[j] * x[j];
+        if (!std::isfinite(norm)) {  // a row holding a NaN or an infinity: last among candidates (code 0)
+          index.extras[at] = -std::numeric_limits<float>::infinity();
+          continue;
+        }
+        index.extras[at] = options_.metric == Metric::kL2 ? -0.5f * norm : 0.0f;
+        for (std::size_t sub = 0; sub < subspaces; ++sub) {
+          const std::uint8_t code = nearest_codeword(index.codebooks.data() + sub * kCodewords, x[sub] - centroid[sub]);
+          std::uint8_t& byte = block[sub * 16 + lane % 16];
+          byte = static_cast<std::uint8_t>(lane < 16 ? (byte & 0xf0) | code : (byte & 0x0f) | (code << 4));
         }
       }
-      done_work_ += double(n) * d * 4;
+      done_work_ += double(n) * d * 32;
       if ((next_ += n) == rows) {
         phase_ = Phase::kDone;
         // Scratch no longer needed.
         sample_.release();
         sample_ids_.release();
+        sample_lists_.release();
         list_of_.release();
         sums_.release();
         chunk_.release();
@@ -234,8 +263,54 @@ bool IvfBuilder::lay_out() {
   if (!counts_.allocate(lists)) return false;
   std::copy(offsets, offsets + lists, counts_.data());
   for (std::size_t r = 0; r < rows; ++r) index.ids[counts_[list_of_[r]]++] = static_cast<std::int32_t>(r);
-  if (rows == 0) phase_ = Phase::kEncode;
+  // The codes: each list's rows in whole blocks, zero until encoded.
+  index.block_offsets[0] = 0;
+  for (std::size_t c = 0; c < lists; ++c)
+    index.block_offsets[c + 1] = index.block_offsets[c] + static_cast<std::int32_t>(blocks_for(offsets[c + 1] - offsets[c]));
+  index.blocks = static_cast<std::size_t>(index.block_offsets[lists]);
+  if (!index.codes.allocate(index.blocks * index.subspaces * 16)) return false;
+  std::fill(index.codes.data(), index.codes.data() + index.codes.size(), std::uint8_t{0});
   return true;
+}
+
+// Per dimension, k-means with 16 codewords on the sample's residuals (point - its centroid),
+// sums in double in point order; a codeword left without points keeps its place.
+void IvfBuilder::train_codebooks() {
+  IvfIndex& index = *index_;
+  const std::size_t dim = index.dim, sample = sample_ids_.size();
+  for (std::size_t sub = 0; sub < index.subspaces; ++sub) {
+    float* book = index.codebooks.data() + sub * kCodewords;
+    const auto residual = [&](std::size_t i) {
+      return sample_[i * dim + sub] - index.centroids[std::size_t(sample_lists_[i]) * dim + sub];
+    };
+    // First codewords: the sample's residuals at 16 evenly spaced ranks (sorted: no two alike
+    // unless the values are).
+    {
+      Buffer<float> sorted;
+      if (sorted.allocate(sample) && sample > 0) {
+        for (std::size_t i = 0; i < sample; ++i) sorted[i] = residual(i);
+        std::sort(sorted.data(), sorted.data() + sample, [](float x, float y) { return x < y || (!std::isnan(x) && std::isnan(y)); });
+        for (std::size_t w = 0; w < kCodewords; ++w) book[w] = sorted[(2 * w + 1) * sample / (2 * kCodewords)];
+      } else {
+        std::fill(book, book + kCodewords, 0.0f);
+      }
+    }
+    for (int iteration = 0; iteration < 10; ++iteration) {
+      double sum[kCodewords] = {};
+      std::size_t count[kCodewords] = {};
+      for (std::size_t i = 0; i < sample; ++i) {
+        const float r = residual(i);
+        if (!std::isfinite(r)) continue;
+        const std::uint8_t w = nearest_codeword(book, r);
+        sum[w] += r;
+        ++count[w];
+      }
+      for (std::size_t w = 0; w < kCodewords; ++w) {
+        if (count[w] == 0) continue;
+        book[w] = static_cast<float>(sum[w] / count[w]);
+      }
+    }
+  }
 }
 
 }  // namespace emb::ann

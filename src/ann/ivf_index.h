@@ -1,11 +1,12 @@
 // Approximate nearest-neighbour search (shared/API.md "Approximate nearest neighbours"): an
-// inverted file. k-means (trained on a sample of the rows) splits the rows into `lists`; each
-// list keeps its rows' ids and compact codes (the row, normalised for cosine, quantised to
-// uint8 with a scale and a bias, FBGEMM's int8 rule; zero-padded to a multiple of 16 bytes).
-// A query scores the centroids, scans the codes of the `nprobe` best lists with an integer
-// SIMD kernel (kernels/ann), keeps the best candidates by that estimate, and re-ranks them
-// exactly with the table's own rows and the exact search's kernels: the scores returned are
-// those emb::nearest gives for the same rows, bit for bit.
+// inverted file with 4-bit product-quantisation codes (IVF-PQ "fast scan"). k-means (trained on
+// a sample of the rows) splits the rows into `lists`; each list keeps its rows' ids and codes:
+// the row's residual from its list's centroid (the row normalised for cosine), each dimension
+// (a "subspace") coded as the nearest of its 16 codewords (4 bits; k-means per dimension). A query
+// scores the centroids, builds a table of its dot products with every codeword (8 bits), scans
+// the codes of the `nprobe` best lists with a SIMD lookup kernel (kernels/ann), keeps the best
+// candidates by that estimate, and re-ranks them exactly with the table's own rows and the
+// exact search's kernels: the scores returned are those emb::nearest gives, bit for bit.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -15,12 +16,15 @@
 
 namespace emb::ann {
 
-// Per-row factors of a code: the estimate of a key (higher is better) from the integer dot
-// product d of the code and the int16 query q_i ≈ q / qs is  scale * (qs * d) + bias * Σq + extra
-// (extra: -||row||² / 2 for l2, else 0; -inf for a row that could not be coded, NaN inside).
-// Stored as kFactors arrays of `rows` floats (scales, then biases, then extras), by position.
-inline constexpr std::size_t kFactors = 3;
+// Codewords per subspace (4 bits) and rows per block of codes (the kernel's unit).
+inline constexpr std::size_t kCodewords = 16;
+inline constexpr std::size_t kBlockRows = 32;
 
+// The estimate of a row's key (higher is better): q·centroid + Σ_s q_s·codeword_s + extra, where
+// extra is -||row||² / 2 for l2, else 0; -inf for a row that could not be coded (a NaN or an
+// infinity), which then comes last among candidates.
+inline std::size_t subspaces_for(std::size_t dim) { return dim; }
+inline std::size_t blocks_for(std::size_t rows) { return (rows + kBlockRows - 1) / kBlockRows; }
 // Why a layout was rejected (validate()), for the JS side's messages.
 enum class LayoutError : std::int32_t {
   kNone = 0,
@@ -28,30 +32,34 @@ enum class LayoutError : std::int32_t {
   kBadOffsets,     // offsets do not rise from 0 to rows
   kBadIds,         // an id out of range or repeated
   kBadCentroid,    // a centroid holding a NaN or an infinity
-  kBadFactors,     // a NaN or infinite scale or bias, or an extra that is NaN or +inf
+  kBadFactors,     // a codeword holding a NaN or an infinity, or an extra that is NaN or +inf
   kOutOfMemory,
 };
-
-inline std::size_t padded_stride(std::size_t dim) { return (dim + 15) / 16 * 16; }
 
 class IvfIndex {
  public:
   // The layout (what a saved index holds).
   Metric metric = Metric::kCosine;
-  std::size_t rows = 0, dim = 0, stride = 0, lists = 0;
+  std::size_t rows = 0, dim = 0, subspaces = 0, lists = 0, blocks = 0;
   Buffer<float> centroids;      // lists x dim (unit length for cosine)
+  Buffer<float> codebooks;      // subspaces x kCodewords
   Buffer<std::int32_t> offsets; // lists + 1: list l holds positions [offsets[l], offsets[l+1])
   Buffer<std::int32_t> ids;     // rows: the table row at each position
-  Buffer<std::uint8_t> codes;   // rows x stride, by position
-  Buffer<float> factors;        // kFactors x rows: scale[rows], bias[rows], extra[rows]
+  // Each list's positions in blocks of 32 (its last block padded with zero codes), the lists'
+  // blocks one after another: blocks x subspaces x 16 bytes (kernels/ann's layout).
+  Buffer<std::uint8_t> codes;
+  Buffer<float> extras;         // rows, by position
   // The table's change count (Embedding::changes) when the index was made.
   std::uint64_t table_changes = 0;
   // Derived (validate() sets it): added to a centroid's dot product with a query to rank the
   // lists, -||c||² / 2 for l2, 0 otherwise. The build uses it for its own assignments.
   Buffer<float> centroid_bias;
+  Buffer<std::int32_t> block_offsets;  // lists + 1: list l's first block
+  Buffer<float> max_extra;             // lists: the largest extra of the list's rows
 
   // An uninitialised layout of these sizes; false when memory runs out.
-  bool allocate(Metric metric, std::size_t lists, std::size_t rows, std::size_t dim);
+  // blocks: Σ over lists of blocks_for(list length); the loader takes it from the file.
+  bool allocate(Metric metric, std::size_t lists, std::size_t rows, std::size_t dim, std::size_t blocks);
   // Checks a layout that came from outside (every value: the search relies on them) and
   // prepares the search's derived state. An index is searchable only once this said kNone.
   LayoutError validate();
@@ -70,9 +78,12 @@ class IvfIndex {
                float* score) const;
 
  private:
-  std::size_t longest_list_ = 0;
+  std::size_t longest_list_ = 0;  // in rows, rounded up to whole blocks
   bool ready_ = false;
 };
+
+// The codeword of book (kCodewords values) nearest r; ties to the lower.
+std::uint8_t nearest_codeword(const float* book, float r);
 
 // The options of a build (the JS side documents and checks them).
 struct BuildOptions {
@@ -99,7 +110,7 @@ class IvfBuilder {
   double progress() const { return total_work_ > 0 ? done_work_ / total_work_ : 1.0; }
 
  private:
-  enum class Phase { kTrain, kAssign, kEncode, kDone };
+  enum class Phase { kTrain, kAssign, kCodebooks, kEncode, kDone };
   // Rows[first : first + n) as the index sees them (unit length for cosine) into out.
   void read_rows(RowSource& rows, const std::int32_t* ids, std::size_t n, float* out);
   // For each of the n points, the centroid with the highest key (lowest index on ties).
@@ -107,6 +118,7 @@ class IvfBuilder {
   void finish_iteration();
   void set_assign_bias();
   bool lay_out();
+  void train_codebooks();
 
   IvfIndex* index_ = nullptr;
   BuildOptions options_;
@@ -120,9 +132,9 @@ class IvfBuilder {
   Buffer<float> chunk_;                   // kChunkRows x dim
   Buffer<std::int32_t> chunk_ids_;
   Buffer<float> scores_;                  // per piece: kAssignBlock x lists
-  Buffer<std::uint8_t> packed_;           // one int8 row (dim + 8 bytes)
+  Buffer<std::int32_t> sample_lists_;     // the sample points' lists (final centroids)
   std::size_t pieces_ = 1;
-  std::size_t iteration_ = 0, next_ = 0;
+  std::size_t iteration_ = 0, next_ = 0, encode_list_ = 0;
   double done_work_ = 0, total_work_ = 0;
 };
 

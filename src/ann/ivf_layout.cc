@@ -7,33 +7,40 @@
 
 namespace emb::ann {
 
-bool IvfIndex::allocate(Metric m, std::size_t num_lists, std::size_t num_rows, std::size_t d) {
+bool IvfIndex::allocate(Metric m, std::size_t num_lists, std::size_t num_rows, std::size_t d, std::size_t num_blocks) {
   ready_ = false;
   metric = m;
   lists = num_lists;
   rows = num_rows;
   dim = d;
-  stride = padded_stride(d);
+  subspaces = subspaces_for(d);
+  blocks = num_blocks;
   const std::size_t limit = static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
-  if (rows > limit || lists > limit || (stride != 0 && rows > static_cast<std::size_t>(-1) / stride) ||
-      (dim != 0 && lists > static_cast<std::size_t>(-1) / dim))
+  if (rows > limit || lists > limit || blocks > limit / 16 || (dim != 0 && lists > limit / dim) || dim > limit / 16)
     return false;
-  return centroids.allocate(lists * dim) && offsets.allocate(lists + 1) && ids.allocate(rows) &&
-         codes.allocate(rows * stride) && factors.allocate(rows * kFactors) && centroid_bias.allocate(lists);
+  return centroids.allocate(lists * dim) && codebooks.allocate(subspaces * kCodewords) &&
+         offsets.allocate(lists + 1) && ids.allocate(rows) && codes.allocate(blocks * subspaces * 16) &&
+         extras.allocate(rows) && centroid_bias.allocate(lists) && block_offsets.allocate(lists + 1) &&
+         max_extra.allocate(lists);
 }
 
 LayoutError IvfIndex::validate() {
   ready_ = false;
-  if ((rows > 0 && lists == 0) || stride != padded_stride(dim) || centroids.size() != lists * dim ||
-      offsets.size() != lists + 1 || ids.size() != rows || codes.size() != rows * stride ||
-      factors.size() != rows * kFactors || centroid_bias.size() != lists)
+  if ((rows > 0 && lists == 0) || subspaces != subspaces_for(dim) || centroids.size() != lists * dim ||
+      codebooks.size() != subspaces * kCodewords || offsets.size() != lists + 1 || ids.size() != rows ||
+      codes.size() != blocks * subspaces * 16 || extras.size() != rows || centroid_bias.size() != lists ||
+      block_offsets.size() != lists + 1 || max_extra.size() != lists)
     return LayoutError::kBadShape;
   if (offsets[0] != 0 || static_cast<std::size_t>(offsets[lists]) != rows) return LayoutError::kBadOffsets;
   longest_list_ = 0;
+  block_offsets[0] = 0;
   for (std::size_t l = 0; l < lists; ++l) {
     if (offsets[l + 1] < offsets[l]) return LayoutError::kBadOffsets;
-    longest_list_ = std::max<std::size_t>(longest_list_, offsets[l + 1] - offsets[l]);
+    const std::size_t n = static_cast<std::size_t>(offsets[l + 1] - offsets[l]);
+    longest_list_ = std::max(longest_list_, blocks_for(n) * kBlockRows);
+    block_offsets[l + 1] = block_offsets[l] + static_cast<std::int32_t>(blocks_for(n));  // <= rows: no overflow
   }
+  if (static_cast<std::size_t>(block_offsets[lists]) != blocks) return LayoutError::kBadShape;
   {
     Buffer<std::uint8_t> seen;
     if (!seen.allocate(rows)) return LayoutError::kOutOfMemory;
@@ -46,13 +53,16 @@ LayoutError IvfIndex::validate() {
   }
   for (std::size_t i = 0; i < lists * dim; ++i)
     if (!std::isfinite(centroids[i])) return LayoutError::kBadCentroid;
-  const float* scale = factors.data();
-  const float* bias = scale + rows;
-  const float* extra = bias + rows;
-  for (std::size_t p = 0; p < rows; ++p) {
-    if (!std::isfinite(scale[p]) || !std::isfinite(bias[p]) || std::isnan(extra[p]) ||
-        extra[p] == std::numeric_limits<float>::infinity())
-      return LayoutError::kBadFactors;
+  for (std::size_t i = 0; i < codebooks.size(); ++i)
+    if (!std::isfinite(codebooks[i])) return LayoutError::kBadFactors;
+  for (std::size_t l = 0; l < lists; ++l) {
+    float top = -std::numeric_limits<float>::infinity();
+    for (std::int32_t p = offsets[l]; p < offsets[l + 1]; ++p) {
+      const float e = extras[p];
+      if (std::isnan(e) || e == std::numeric_limits<float>::infinity()) return LayoutError::kBadFactors;
+      top = std::max(top, e);
+    }
+    max_extra[l] = top;
   }
   for (std::size_t c = 0; c < lists; ++c) {
     float norm = 0;
@@ -64,8 +74,8 @@ LayoutError IvfIndex::validate() {
 }
 
 std::size_t IvfIndex::byte_length() const {
-  return centroids.size() * sizeof(float) + offsets.size() * sizeof(std::int32_t) + ids.size() * sizeof(std::int32_t) +
-         codes.size() + factors.size() * sizeof(float);
+  return (centroids.size() + codebooks.size() + extras.size()) * sizeof(float) +
+         (offsets.size() + ids.size()) * sizeof(std::int32_t) + codes.size();
 }
 
 }  // namespace emb::ann

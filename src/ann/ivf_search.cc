@@ -29,16 +29,16 @@ inline bool better(const Candidate& a, const Candidate& b) {
 struct Scratch {
   Buffer<float> coarse;          // kQueryGroup x lists
   Buffer<Candidate> order;       // lists, ranked
-  Buffer<std::int16_t> query;    // stride
-  Buffer<std::int32_t> dots;     // longest list
-  Buffer<float> keys;            // longest list
+  Buffer<float> table;           // subspaces x 16: the query's dot product with each codeword
+  Buffer<std::uint8_t> lut;      // the same, quantised (kernels/ann)
+  Buffer<std::uint16_t> sums;    // longest list (whole blocks)
   Buffer<Candidate> heap;        // rerank
   Buffer<float> row_scratch;     // RowSource::scratch_floats(1) + 1
   Buffer<float> inverse_query;   // 1
-  bool allocate(std::size_t lists, std::size_t stride, std::size_t longest, std::size_t rerank, std::size_t extra) {
-    return coarse.allocate(kQueryGroup * lists) && order.allocate(lists) && query.allocate(stride) &&
-           dots.allocate(longest) && keys.allocate(longest) && heap.allocate(rerank) && row_scratch.allocate(extra + 1) &&
-           inverse_query.allocate(1);
+  bool allocate(std::size_t lists, std::size_t subspaces, std::size_t longest, std::size_t rerank, std::size_t extra) {
+    return coarse.allocate(kQueryGroup * lists) && order.allocate(lists) && table.allocate(subspaces * kCodewords) &&
+           lut.allocate(subspaces * kCodewords) && sums.allocate(longest) && heap.allocate(rerank) &&
+           row_scratch.allocate(extra + 1) && inverse_query.allocate(1);
   }
 };
 }  // namespace
@@ -50,7 +50,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
   const bool cosine = metric == Metric::kCosine, l2 = metric == Metric::kL2;
   rerank = std::max(rerank, k);
   nprobe = std::max<std::size_t>(1, std::min(nprobe, lists));
-  const std::uint64_t work = std::uint64_t{m} * (lists * dim + nprobe * (rows / std::max<std::size_t>(lists, 1) + 1) * stride);
+  const std::uint64_t work = std::uint64_t{m} * (lists * dim + nprobe * (rows / std::max<std::size_t>(lists, 1) + 1) * subspaces);
   const std::size_t pieces = piece_count(m, work);
   Buffer<Scratch> scratch;
   if (!scratch.allocate(pieces)) return false;
@@ -63,7 +63,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
     }
   } destroy{scratch, pieces};
   for (std::size_t p = 0; p < pieces; ++p)
-    if (!scratch[p].allocate(lists, stride, longest_list_, rerank, src.scratch_floats(1))) return false;
+    if (!scratch[p].allocate(lists, subspaces, longest_list_, rerank, src.scratch_floats(1))) return false;
   Buffer<float> own_queries;
   const float* queries = nq.queries;
   if (!queries) {
@@ -74,8 +74,8 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
   const float* inverse_row = cosine && rows > 0 ? src.inverse_norms() : nullptr;
   if (cosine && rows > 0 && inverse_row == nullptr) return false;
 
-  // The int16 query's bound: 255 * Σ_j |q_j| must fit an int32 (kernels/ann).
-  const float limit = static_cast<float>(std::min<double>(32767.0, 2147483647.0 / (255.0 * std::max<std::size_t>(stride, 1))));
+  // The largest table entry: <= 127, and the sum over subspaces must fit a uint16 (kernels/ann).
+  const float top_entry = static_cast<float>(std::min<std::size_t>(127, 65535 / std::max<std::size_t>(subspaces, 1)));
   parallel_for(m, work, [&](std::size_t piece, std::size_t begin, std::size_t end) {
     Scratch& s = scratch[piece];
     for (std::size_t first = begin; first < end; first += kQueryGroup) {
@@ -98,18 +98,29 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
         std::nth_element(order, order + nprobe - 1, order + lists, better);
         // Best lists first: the candidates' bar rises early, and fewer enter the heap.
         std::sort(order, order + nprobe, better);
-        // The int16 query and the sum the codes' biases multiply.
-        float top = 0, sum = 0;
-        for (std::size_t j = 0; j < dim; ++j) {
-          top = std::max(top, std::fabs(query[j]));
-          sum += query[j];
+        // The query's table: q_s · codeword per subspace, less the subspace's smallest entry,
+        // in steps of `step` (8 bits); an estimate is then base + step * sum + extra.
+        float* table = s.table.data();
+        std::uint8_t* lut = s.lut.data();
+        float base = 0, widest = 0;
+        for (std::size_t sub = 0; sub < subspaces; ++sub) {
+          const float q = query[sub];
+          const float* book = codebooks.data() + sub * kCodewords;
+          float* t = table + sub * kCodewords;
+          float low = std::numeric_limits<float>::infinity(), high = -low;
+          for (std::size_t w = 0; w < kCodewords; ++w) {
+            t[w] = q * book[w];
+            low = std::min(low, t[w]);
+            high = std::max(high, t[w]);
+          }
+          for (std::size_t w = 0; w < kCodewords; ++w) t[w] -= low;
+          base += low;
+          widest = std::max(widest, high - low);
         }
-        const float qs = std::isfinite(top) && top > 0 ? top / limit : 0.0f;
-        std::int16_t* qi = s.query.data();
-        std::fill(qi, qi + stride, std::int16_t{0});
-        if (qs > 0)
-          for (std::size_t j = 0; j < dim; ++j) qi[j] = static_cast<std::int16_t>(std::nearbyint(query[j] / qs));
-        // Scan: the best `rerank` candidates by the codes' estimate, in a heap whose root is the worst.
+        const float step = std::isfinite(widest) && widest > 0 ? widest / top_entry : 0.0f;
+        for (std::size_t i = 0; i < subspaces * kCodewords; ++i)
+          lut[i] = step > 0 ? static_cast<std::uint8_t>(std::fmin(std::nearbyint(table[i] / step), top_entry)) : 0;
+        // Scan: the best `rerank` candidates by the estimate, in a heap whose root is the worst.
         Candidate* heap = s.heap.data();
         std::size_t size = 0;
         std::size_t probed = 0;
@@ -117,17 +128,27 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
           if (probed == nprobe) std::sort(order + nprobe, order + lists, better);  // past nprobe: in rank order
           const std::size_t l = static_cast<std::size_t>(order[probed].row);
           const std::size_t from = static_cast<std::size_t>(offsets[l]), n = static_cast<std::size_t>(offsets[l + 1]) - from;
-          kernels::code_dot_u8(codes.data() + from * stride, n, stride, qi, s.dots.data());
-          // The estimates, element-wise (vectorised by the compiler), then the candidates.
-          const float* scale = factors.data() + from;
-          const float* bias = scale + rows;
-          const float* extra = bias + rows;
-          const std::int32_t* dots = s.dots.data();
-          float* keys = s.keys.data();
-          for (std::size_t i = 0; i < n; ++i) keys[i] = scale[i] * (qs * static_cast<float>(dots[i])) + bias[i] * sum + extra[i];
+          if (n == 0) continue;
+          const std::size_t first_block = static_cast<std::size_t>(block_offsets[l]);
+          kernels::pq4_scan(codes.data() + first_block * subspaces * 16, blocks_for(n), subspaces, lut, s.sums.data());
+          const float list_base = coarse[l] + base;
+          const float* extra = extras.data() + from;
+          const std::uint16_t* sums = s.sums.data();
+          // Sums that cannot beat the heap's worst are skipped by one integer comparison: `skip`
+          // is below every sum whose estimate could (one step of margin for the rounding).
+          float bar = -std::numeric_limits<float>::infinity();
+          long skip = -1;
+          const auto update = [&]() {
+            bar = heap[0].key;
+            const float need = step > 0 ? (bar - list_base - max_extra[l]) / step : -1.0f;
+            skip = std::isfinite(need) ? static_cast<long>(std::fmin(std::fmax(std::floor(need) - 1.0f, -1.0f), 65536.0f))
+                                       : (need > 0 ? 65536 : -1);
+          };
+          if (size == rerank) update();
           for (std::size_t i = 0; i < n; ++i) {
-            float key = keys[i];
-            if (size == rerank && !(key >= heap[0].key)) continue;  // NaN too
+            if (static_cast<long>(sums[i]) < skip) continue;
+            float key = list_base + step * static_cast<float>(sums[i]) + extra[i];
+            if (size == rerank && !(key >= bar)) continue;  // NaN too
             if (std::isnan(key)) key = -std::numeric_limits<float>::infinity();
             const Candidate c{key, ids[from + i]};
             if (size == rerank && !better(c, heap[0])) continue;
@@ -140,6 +161,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
               heap[size - 1] = c;
               std::push_heap(heap, heap + size, better);
             }
+            if (size == rerank) update();
           }
         }
         // Exact re-ranking: emb::nearest's scores and keys for the candidates.

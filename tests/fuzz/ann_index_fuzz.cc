@@ -40,29 +40,32 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   emb::SafetensorsHeader h;
   if (!emb::parse_safetensors(data, size, size, h)) return 0;
   const std::uint8_t* section = data + 8 + h.header_size;
-  std::uint64_t c[2], o[1], ids[1], codes[2], f[2];
+  std::uint64_t c[2], b[2], o[1], ids[1], codes[3], e[1];
   const auto* tc = find(h, "centroids");
+  const auto* tb = find(h, "codebooks");
   const auto* to = find(h, "offsets");
   const auto* ti = find(h, "ids");
   const auto* tk = find(h, "codes");
-  const auto* tf = find(h, "factors");
-  if (!shape_of(h, tc, emb::Dtype::kF32, 2, c) || !shape_of(h, to, emb::Dtype::kI32, 1, o) ||
-      !shape_of(h, ti, emb::Dtype::kI32, 1, ids) || !shape_of(h, tk, emb::Dtype::kU8, 2, codes) ||
-      !shape_of(h, tf, emb::Dtype::kF32, 2, f))
+  const auto* te = find(h, "extras");
+  if (!shape_of(h, tc, emb::Dtype::kF32, 2, c) || !shape_of(h, tb, emb::Dtype::kF32, 2, b) ||
+      !shape_of(h, to, emb::Dtype::kI32, 1, o) || !shape_of(h, ti, emb::Dtype::kI32, 1, ids) ||
+      !shape_of(h, tk, emb::Dtype::kU8, 3, codes) || !shape_of(h, te, emb::Dtype::kF32, 1, e))
     return 0;
-  const std::uint64_t lists = c[0], dim = c[1], rows = ids[0];
-  if (rows > kMaxRows || dim > kMaxDim || lists > kMaxLists) return 0;
-  if ((rows > 0 ? !(lists >= 1 && lists <= rows) : lists != 0) || o[0] != lists + 1 || codes[0] != rows ||
-      codes[1] != emb::ann::padded_stride(dim) || f[0] != emb::ann::kFactors || f[1] != rows)
+  const std::uint64_t lists = c[0], dim = c[1], rows = ids[0], blocks = codes[0];
+  const std::uint64_t subspaces = emb::ann::subspaces_for(dim);
+  if (rows > kMaxRows || dim > kMaxDim || lists > kMaxLists || blocks > rows) return 0;
+  if ((rows > 0 ? !(lists >= 1 && lists <= rows) : lists != 0) || o[0] != lists + 1 || b[0] != subspaces ||
+      b[1] != emb::ann::kCodewords || codes[1] != subspaces || codes[2] != 16 || e[0] != rows)
     return 0;
   const emb::Metric metric = static_cast<emb::Metric>(size % 3);
   IvfIndex index;
-  if (!index.allocate(metric, lists, rows, dim)) return 0;
+  if (!index.allocate(metric, lists, rows, dim, blocks)) return 0;
   std::memcpy(index.centroids.data(), section + tc->begin, tc->end - tc->begin);
+  std::memcpy(index.codebooks.data(), section + tb->begin, tb->end - tb->begin);
   std::memcpy(index.offsets.data(), section + to->begin, to->end - to->begin);
   std::memcpy(index.ids.data(), section + ti->begin, ti->end - ti->begin);
   std::memcpy(index.codes.data(), section + tk->begin, tk->end - tk->begin);
-  std::memcpy(index.factors.data(), section + tf->begin, tf->end - tf->begin);
+  std::memcpy(index.extras.data(), section + te->begin, te->end - te->begin);
   if (index.validate() != emb::ann::LayoutError::kNone) return 0;
 
   // A table of that shape (values from the codes, so they vary with the input), and searches.

@@ -218,7 +218,9 @@ test('save and load: the same answers; another table\'s index, other files and h
     ['offsets', (d) => { d[1] = d[2] + 1; }, /offsets/],
     ['offsets', (d) => { d[d.length - 1] = 299; }, /offsets/],
     ['centroids', (d) => { d[3] = NaN; }, /centroid/],
-    ['factors', (d) => { d[5] = Infinity; }, /factor/],
+    ['extras', (d) => { d[5] = Infinity; }, /extra term/],
+    ['extras', (d) => { d[5] = NaN; }, /extra term/],
+    ['codebooks', (d) => { d[2] = -Infinity; }, /codeword/],
   ];
   for (const [name, edit, message] of cases) {
     assert.throws(() => t.loadIndex(rewrite(name, edit)), { name: 'Error', message }, `${name}: ${edit}`);
@@ -227,7 +229,8 @@ test('save and load: the same answers; another table\'s index, other files and h
   const { ids, ...noIds } = tensors;
   assert.throws(() => t.loadIndex(saveSafetensors(noIds, metadata)), /"ids" is missing/);
   assert.throws(() => t.loadIndex(saveSafetensors(tensors, { ...metadata, version: '2' })), /version/);
-  assert.throws(() => t.loadIndex(saveSafetensors({ ...tensors, codes: { dtype: 'U8', shape: [300, 32], data: new Uint8Array(300 * 32) } }, metadata)), /codes/);
+  assert.throws(() => t.loadIndex(saveSafetensors({ ...tensors, codes: { dtype: 'U8', shape: [301, 8, 16], data: new Uint8Array(301 * 128) } }, metadata)), /301 blocks of codes for 300 rows/);
+  assert.throws(() => t.loadIndex(saveSafetensors({ ...tensors, codes: { dtype: 'U8', shape: [1, 8, 16], data: new Uint8Array(128) } }, metadata)), /sizes disagree/);
   // Still loads after all that.
   assert.deepEqual(t.loadIndex(bytes).nearest(3, 5), index.nearest(3, 5));
   for (const x of [t, other, wider, index]) x.dispose();

@@ -141,12 +141,13 @@ TEST_P(AnnIndex, DeterministicAndRestorable) {
   EXPECT_EQ(std::memcmp(a.codes.data(), b.codes.data(), a.codes.size()), 0);
   EXPECT_EQ(std::memcmp(a.ids.data(), b.ids.data(), 4 * a.ids.size()), 0);
   EXPECT_EQ(std::memcmp(a.centroids.data(), b.centroids.data(), 4 * a.centroids.size()), 0);
-  ASSERT_TRUE(c.allocate(a.metric, a.lists, a.rows, a.dim));
+  ASSERT_TRUE(c.allocate(a.metric, a.lists, a.rows, a.dim, a.blocks));
   std::memcpy(c.centroids.data(), a.centroids.data(), 4 * a.centroids.size());
+  std::memcpy(c.codebooks.data(), a.codebooks.data(), 4 * a.codebooks.size());
   std::memcpy(c.offsets.data(), a.offsets.data(), 4 * a.offsets.size());
   std::memcpy(c.ids.data(), a.ids.data(), 4 * a.ids.size());
   std::memcpy(c.codes.data(), a.codes.data(), a.codes.size());
-  std::memcpy(c.factors.data(), a.factors.data(), 4 * a.factors.size());
+  std::memcpy(c.extras.data(), a.extras.data(), 4 * a.extras.size());
   ASSERT_EQ(c.validate(), LayoutError::kNone);
   std::vector<float> query(17 * 3, 0.5f);
   query[4] = -2;

@@ -2,44 +2,43 @@
 #include "kernels/simd128.h"
 
 namespace emb::simd128 {
-namespace {
-// 16 codes of one row against the query's 16 values (lo, hi): two i32x4 dot products.
-inline v128_t dot16(v128_t acc, v128_t codes, v128_t lo, v128_t hi) {
-  acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(codes), lo));
-  return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(codes), hi));
-}
-
-inline std::int32_t lanes_sum(v128_t v) {
-  const v128_t half = wasm_i32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 0, 1));
-  return wasm_i32x4_extract_lane(half, 0) + wasm_i32x4_extract_lane(half, 1);
-}
-}  // namespace
-
-// Four rows at a time: each query load serves four rows, four independent accumulators.
-void code_dot_u8(const std::uint8_t* codes, std::size_t n, std::size_t stride, const std::int16_t* query,
-                 std::int32_t* out) {
-  std::size_t i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const std::uint8_t* r = codes + i * stride;
-    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-    for (std::size_t j = 0; j < stride; j += 16) {
-      const v128_t lo = wasm_v128_load(query + j), hi = wasm_v128_load(query + j + 8);
-      a0 = dot16(a0, wasm_v128_load(r + j), lo, hi);
-      a1 = dot16(a1, wasm_v128_load(r + stride + j), lo, hi);
-      a2 = dot16(a2, wasm_v128_load(r + 2 * stride + j), lo, hi);
-      a3 = dot16(a3, wasm_v128_load(r + 3 * stride + j), lo, hi);
+// Per subspace: the 16 table entries in one register, looked up for 16 rows at once by
+// swizzle; two subspaces' values (each <= 127) added in 8 bits, then widened into four
+// uint16 accumulators (rows 0-7, 8-15, 16-23, 24-31).
+void pq4_scan(const std::uint8_t* blocks, std::size_t num_blocks, std::size_t subspaces, const std::uint8_t* lut,
+              std::uint16_t* out) {
+  const v128_t low = wasm_i8x16_splat(0x0f);
+  for (std::size_t b = 0; b < num_blocks; ++b) {
+    const std::uint8_t* block = blocks + b * subspaces * 16;
+    v128_t a0 = wasm_i16x8_splat(0), a1 = a0, a2 = a0, a3 = a0;
+    std::size_t s = 0;
+    for (; s + 2 <= subspaces; s += 2) {
+      const v128_t c0 = wasm_v128_load(block + s * 16), c1 = wasm_v128_load(block + s * 16 + 16);
+      const v128_t t0 = wasm_v128_load(lut + s * 16), t1 = wasm_v128_load(lut + s * 16 + 16);
+      const v128_t lo = wasm_i8x16_add(wasm_i8x16_swizzle(t0, wasm_v128_and(c0, low)),
+                                       wasm_i8x16_swizzle(t1, wasm_v128_and(c1, low)));
+      const v128_t hi = wasm_i8x16_add(wasm_i8x16_swizzle(t0, wasm_u8x16_shr(c0, 4)),
+                                       wasm_i8x16_swizzle(t1, wasm_u8x16_shr(c1, 4)));
+      a0 = wasm_i16x8_add(a0, wasm_u16x8_extend_low_u8x16(lo));
+      a1 = wasm_i16x8_add(a1, wasm_u16x8_extend_high_u8x16(lo));
+      a2 = wasm_i16x8_add(a2, wasm_u16x8_extend_low_u8x16(hi));
+      a3 = wasm_i16x8_add(a3, wasm_u16x8_extend_high_u8x16(hi));
     }
-    out[i] = lanes_sum(a0);
-    out[i + 1] = lanes_sum(a1);
-    out[i + 2] = lanes_sum(a2);
-    out[i + 3] = lanes_sum(a3);
-  }
-  for (; i < n; ++i) {
-    const std::uint8_t* r = codes + i * stride;
-    v128_t a = wasm_i32x4_splat(0);
-    for (std::size_t j = 0; j < stride; j += 16)
-      a = dot16(a, wasm_v128_load(r + j), wasm_v128_load(query + j), wasm_v128_load(query + j + 8));
-    out[i] = lanes_sum(a);
+    if (s < subspaces) {
+      const v128_t c0 = wasm_v128_load(block + s * 16);
+      const v128_t t0 = wasm_v128_load(lut + s * 16);
+      const v128_t lo = wasm_i8x16_swizzle(t0, wasm_v128_and(c0, low));
+      const v128_t hi = wasm_i8x16_swizzle(t0, wasm_u8x16_shr(c0, 4));
+      a0 = wasm_i16x8_add(a0, wasm_u16x8_extend_low_u8x16(lo));
+      a1 = wasm_i16x8_add(a1, wasm_u16x8_extend_high_u8x16(lo));
+      a2 = wasm_i16x8_add(a2, wasm_u16x8_extend_low_u8x16(hi));
+      a3 = wasm_i16x8_add(a3, wasm_u16x8_extend_high_u8x16(hi));
+    }
+    std::uint16_t* o = out + b * 32;
+    wasm_v128_store(o, a0);
+    wasm_v128_store(o + 8, a1);
+    wasm_v128_store(o + 16, a2);
+    wasm_v128_store(o + 24, a3);
   }
 }
 }  // namespace emb::simd128
