@@ -28,7 +28,7 @@ const QUERIES = Number(args.queries ?? 1000);
 const REPEATS = Number(args.repeats ?? 3);
 const M = 16;
 const EF_CONSTRUCTION = 200;
-const EFS = [10, 20, 40, 80, 120, 160, 240, 320, 480];
+const EFS = [10, 20, 40, 80, 120, 160, 240, 320, 480, 640];
 const root = fileURLToPath(new URL('..', import.meta.url));
 const peersDir = join(root, 'bench/ann');
 const cache = join(homedir(), '.cache/wasm-embedding/ann-bench');
@@ -99,7 +99,8 @@ async function ours(name, table) {
   const same = a.indices.every((v, i) => v === b.indices[i]) && a.scores.every((v, i) => Object.is(v, b.scores[i]));
   loaded.dispose();
   const lists = index.lists;
-  const params = [...new Set([8, 16, 24, 32, 48, 64, 96, 128, 192, 256].map((p) => Math.max(1, Math.min(lists, Math.round((p * lists) / 1169)))))];
+  const scaled = [8, 16, 24, 32, 48, 80, 96, 128, 192, 256].map((p) => Math.max(1, Math.min(lists, Math.round((p * lists) / 1169))));
+  const params = [...new Set([...scaled, index.nprobe])].sort((a, b) => a - b);
   t0 = now();
   index.nearest(queries, K);
   const batchUs = ((now() - t0) / QUERIES) * 1000;
@@ -173,7 +174,7 @@ function usearch() {
     run(ef) {
       if (!byEf.has(ef)) {
         const index = new Index(config(ef));
-        index.load(file);
+        index.view(file); // memory-mapped: the copies for each ef share the file's pages
         byEf.set(ef, index);
       }
       const index = byEf.get(ef);

@@ -404,7 +404,7 @@ export interface BuildIndexOptions {
   sample?: number;
   /** k-means iterations (default 8). */
   iterations?: number;
-  /** Lists a search scans by default (default lists / 18: recall@10 about 0.96 on GloVe). */
+  /** Lists a search scans by default (default lists / 18, rounded up: recall@10 about 0.96 on GloVe). */
   nprobe?: number;
 }
 
@@ -413,13 +413,13 @@ export interface AnnNearestOptions {
   exclude?: number[] | Int32Array;
   /**
    * Lists scanned (default index.nprobe): more finds more of the true neighbours, more slowly
-   * (on GloVe: recall@10 0.95 at lists / 20, 0.99 at lists / 6; all lists: exact search).
+   * (on GloVe 6B 100-d, 1,169 lists: recall@10 0.95 at 50, 0.96 at 65 (the default), 0.99 at 200).
    */
   nprobe?: number;
 }
 
 /**
- * An approximate index over one table: an inverted file (k-means lists of int8 codes) whose
+ * An approximate index over one table: an inverted file (k-means lists of 4-bit codes) whose
  * candidates are re-ranked exactly, so the scores returned are those table.nearest gives for
  * the same rows, with the same order, exclusions, padding row and -1/NaN fill.
  */
