@@ -323,3 +323,22 @@ test('progress, abort and memory: progress rises to 1; an abort rejects with the
   assert.equal(memoryUsage().heapInUseBytes, before);
   t.dispose();
 });
+
+test('init({ threads: 2 }): builds and searches split over both threads give the same index and answers', async () => {
+  const run = async (threads) => {
+    const info = await init({ threads });
+    assert.equal(info.threads, threads);
+    const t = table('float32', 20000, 32);
+    const index = await t.buildIndex({ seed: 4 });
+    const bytes = index.save();
+    const answers = index.nearest(Int32Array.from({ length: 200 }, (_, i) => i * 97), 10);
+    index.dispose();
+    t.dispose();
+    return { bytes, answers };
+  };
+  const one = await run(1);
+  const two = await run(2);
+  await init();
+  assert.deepEqual(two.bytes, one.bytes);
+  assert.deepEqual(two.answers, one.answers);
+});
