@@ -13,8 +13,9 @@
 
 namespace emb::ann {
 namespace {
-// Queries whose centroid scores are computed together (the centroids are read once for them).
-constexpr std::size_t kQueryGroup = 16;
+// Queries searched together: their centroid scores in one pass over the centroids, and their
+// lists scanned list by list, so a list's codes are read from memory once for all of them.
+constexpr std::size_t kQueryGroup = 32;
 
 struct Candidate {
   float key;  // higher is better
@@ -25,20 +26,30 @@ inline bool better(const Candidate& a, const Candidate& b) {
   return a.key > b.key || (a.key == b.key && a.row < b.row);
 }
 
+// One query's scan: estimate = coarse[list] + base + step * sum + extra; its candidates.
+struct QueryScan {
+  float base = 0, step = 0;
+  std::size_t size = 0;
+};
+
 // One thread's scratch, allocated before the work is split (pieces must not allocate).
 struct Scratch {
   Buffer<float> coarse;          // kQueryGroup x lists
   Buffer<Candidate> order;       // lists, ranked
-  Buffer<float> table;           // subspaces x 16: the query's dot product with each codeword
-  Buffer<std::uint8_t> lut;      // the same, quantised (kernels/ann)
+  Buffer<float> table;           // subspaces x 16: a query's dot product with each codeword
+  Buffer<std::uint8_t> luts;     // kQueryGroup x subspaces x 16: the same, quantised (kernels/ann)
   Buffer<std::uint16_t> sums;    // longest list (whole blocks)
-  Buffer<Candidate> heap;        // rerank
+  Buffer<Candidate> heaps;       // kQueryGroup x rerank
+  Buffer<QueryScan> scans;       // kQueryGroup
+  Buffer<std::uint64_t> probes;  // kQueryGroup x nprobe: list << 32 | query in the group
   Buffer<float> row_scratch;     // RowSource::scratch_floats(1) + 1
   Buffer<float> inverse_query;   // 1
-  bool allocate(std::size_t lists, std::size_t subspaces, std::size_t longest, std::size_t rerank, std::size_t extra) {
-    return coarse.allocate(kQueryGroup * lists) && order.allocate(lists) && table.allocate(subspaces * kCodewords) &&
-           lut.allocate(subspaces * kCodewords) && sums.allocate(longest) && heap.allocate(rerank) &&
-           row_scratch.allocate(extra + 1) && inverse_query.allocate(1);
+  bool allocate(std::size_t lists, std::size_t subspaces, std::size_t longest, std::size_t rerank, std::size_t nprobe,
+                std::size_t extra) {
+    return coarse.allocate(kQueryGroup * lists) && order.allocate(lists + 1) && table.allocate(subspaces * kCodewords) &&
+           luts.allocate(kQueryGroup * subspaces * kCodewords) && sums.allocate(longest) &&
+           heaps.allocate(kQueryGroup * rerank) && scans.allocate(kQueryGroup) &&
+           probes.allocate(kQueryGroup * nprobe) && row_scratch.allocate(extra + 1) && inverse_query.allocate(1);
   }
 };
 }  // namespace
@@ -49,7 +60,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
   if (m == 0 || k == 0) return true;
   const bool cosine = metric == Metric::kCosine, l2 = metric == Metric::kL2;
   rerank = std::max(rerank, k);
-  nprobe = std::max<std::size_t>(1, std::min(nprobe, lists));
+  nprobe = std::min(std::max<std::size_t>(1, nprobe), lists);  // 0 only for a table without rows
   const std::uint64_t work = std::uint64_t{m} * (lists * dim + nprobe * (rows / std::max<std::size_t>(lists, 1) + 1) * subspaces);
   const std::size_t pieces = piece_count(m, work);
   Buffer<Scratch> scratch;
@@ -63,7 +74,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
     }
   } destroy{scratch, pieces};
   for (std::size_t p = 0; p < pieces; ++p)
-    if (!scratch[p].allocate(lists, subspaces, longest_list_, rerank, src.scratch_floats(1))) return false;
+    if (!scratch[p].allocate(lists, subspaces, longest_list_, rerank, nprobe, src.scratch_floats(1))) return false;
   Buffer<float> own_queries;
   const float* queries = nq.queries;
   if (!queries) {
@@ -81,27 +92,75 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
     for (std::size_t first = begin; first < end; first += kQueryGroup) {
       const std::size_t g = std::min(kQueryGroup, end - first);
       kernels::dot_block_f32(centroids.data(), lists, dim, queries + first * dim, g, s.coarse.data());
-      for (std::size_t gq = 0; gq < g; ++gq) {
-        const std::size_t q = first + gq;
-        const float* query = queries + q * dim;
-        const std::int32_t self = nq.self ? nq.self[q] : -1;
-        const auto excluded = [&](std::int32_t row) {
-          return row == nq.padding_row || row == self || std::binary_search(nq.exclude, nq.exclude + nq.num_exclude, row);
-        };
-        // Lists ranked by the centroid's key (NaN last), the best nprobe first.
+      const auto excluded = [&](std::int32_t row, std::size_t q) {
+        return row == nq.padding_row || (nq.self && row == nq.self[q]) ||
+               std::binary_search(nq.exclude, nq.exclude + nq.num_exclude, row);
+      };
+      // Lists ranked by the centroid's key (NaN last) for query gq of the group: the best
+      // `count` first, in rank order when `sorted`.
+      const auto rank_lists = [&](std::size_t gq, std::size_t count, bool sorted) {
         const float* coarse = s.coarse.data() + gq * lists;
         Candidate* order = s.order.data();
         for (std::size_t c = 0; c < lists; ++c) {
           const float key = coarse[c] + centroid_bias[c];
           order[c] = {std::isnan(key) ? -std::numeric_limits<float>::infinity() : key, static_cast<std::int32_t>(c)};
         }
-        std::nth_element(order, order + nprobe - 1, order + lists, better);
-        // Best lists first: the candidates' bar rises early, and fewer enter the heap.
-        std::sort(order, order + nprobe, better);
-        // The query's table: q_s · codeword per subspace, less the subspace's smallest entry,
-        // in steps of `step` (8 bits); an estimate is then base + step * sum + extra.
+        if (count > 0 && count < lists) std::nth_element(order, order + count - 1, order + lists, better);
+        if (sorted) std::sort(order, order + count, better);
+      };
+      // Scans list l for query gq: the best `rerank` candidates by the estimate, in a heap
+      // whose root is the worst.
+      const auto scan = [&](std::size_t gq, std::size_t l) {
+        const std::size_t from = static_cast<std::size_t>(offsets[l]), n = static_cast<std::size_t>(offsets[l + 1]) - from;
+        if (n == 0) return;
+        QueryScan& qs = s.scans[gq];
+        Candidate* heap = s.heaps.data() + gq * rerank;
+        const std::uint8_t* lut = s.luts.data() + gq * subspaces * kCodewords;
+        const std::size_t first_block = static_cast<std::size_t>(block_offsets[l]);
+        kernels::pq4_scan(codes.data() + first_block * subspaces * 16, blocks_for(n), subspaces, lut, s.sums.data());
+        const float list_base = s.coarse[gq * lists + l] + qs.base;
+        const float step = qs.step;
+        const float* extra = extras.data() + from;
+        const std::uint16_t* sums = s.sums.data();
+        // Sums that cannot beat the heap's worst are skipped by one integer comparison: `skip`
+        // is below every sum whose estimate could (one step of margin for the rounding).
+        float bar = -std::numeric_limits<float>::infinity();
+        long skip = -1;
+        const auto update = [&]() {
+          bar = heap[0].key;
+          const float need = step > 0 ? (bar - list_base - max_extra[l]) / step : -1.0f;
+          skip = std::isfinite(need) ? static_cast<long>(std::fmin(std::fmax(std::floor(need) - 1.0f, -1.0f), 65536.0f))
+                                     : (need > 0 ? 65536 : -1);
+        };
+        if (qs.size == rerank) update();
+        for (std::size_t i = 0; i < n; ++i) {
+          if (static_cast<long>(sums[i]) < skip) continue;
+          float key = list_base + step * static_cast<float>(sums[i]) + extra[i];
+          if (qs.size == rerank && !(key >= bar)) continue;  // NaN too
+          if (std::isnan(key)) key = -std::numeric_limits<float>::infinity();
+          const Candidate c{key, ids[from + i]};
+          if (qs.size == rerank && !better(c, heap[0])) continue;
+          if (excluded(c.row, first + gq)) continue;
+          if (qs.size < rerank) {
+            heap[qs.size++] = c;
+            std::push_heap(heap, heap + qs.size, better);
+          } else {
+            std::pop_heap(heap, heap + qs.size, better);
+            heap[qs.size - 1] = c;
+            std::push_heap(heap, heap + qs.size, better);
+          }
+          if (qs.size == rerank) update();
+        }
+      };
+
+      // Each query's table (q_s · codeword per subspace, less the subspace's smallest entry, in
+      // steps of `step`, 8 bits) and its nprobe lists; then the lists, each once for all the
+      // queries that probe it (one query: its lists best first, so its bar rises early).
+      std::size_t num_probes = 0;
+      for (std::size_t gq = 0; gq < g; ++gq) {
+        const float* query = queries + (first + gq) * dim;
         float* table = s.table.data();
-        std::uint8_t* lut = s.lut.data();
+        std::uint8_t* lut = s.luts.data() + gq * subspaces * kCodewords;
         float base = 0, widest = 0;
         for (std::size_t sub = 0; sub < subspaces; ++sub) {
           const float q = query[sub];
@@ -120,54 +179,29 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
         const float step = std::isfinite(widest) && widest > 0 ? widest / top_entry : 0.0f;
         for (std::size_t i = 0; i < subspaces * kCodewords; ++i)
           lut[i] = step > 0 ? static_cast<std::uint8_t>(std::fmin(std::nearbyint(table[i] / step), top_entry)) : 0;
-        // Scan: the best `rerank` candidates by the estimate, in a heap whose root is the worst.
-        Candidate* heap = s.heap.data();
-        std::size_t size = 0;
-        std::size_t probed = 0;
-        for (; probed < lists && (probed < nprobe || size < rerank); ++probed) {
-          if (probed == nprobe) std::sort(order + nprobe, order + lists, better);  // past nprobe: in rank order
-          const std::size_t l = static_cast<std::size_t>(order[probed].row);
-          const std::size_t from = static_cast<std::size_t>(offsets[l]), n = static_cast<std::size_t>(offsets[l + 1]) - from;
-          if (n == 0) continue;
-          const std::size_t first_block = static_cast<std::size_t>(block_offsets[l]);
-          kernels::pq4_scan(codes.data() + first_block * subspaces * 16, blocks_for(n), subspaces, lut, s.sums.data());
-          const float list_base = coarse[l] + base;
-          const float* extra = extras.data() + from;
-          const std::uint16_t* sums = s.sums.data();
-          // Sums that cannot beat the heap's worst are skipped by one integer comparison: `skip`
-          // is below every sum whose estimate could (one step of margin for the rounding).
-          float bar = -std::numeric_limits<float>::infinity();
-          long skip = -1;
-          const auto update = [&]() {
-            bar = heap[0].key;
-            const float need = step > 0 ? (bar - list_base - max_extra[l]) / step : -1.0f;
-            skip = std::isfinite(need) ? static_cast<long>(std::fmin(std::fmax(std::floor(need) - 1.0f, -1.0f), 65536.0f))
-                                       : (need > 0 ? 65536 : -1);
-          };
-          if (size == rerank) update();
-          for (std::size_t i = 0; i < n; ++i) {
-            if (static_cast<long>(sums[i]) < skip) continue;
-            float key = list_base + step * static_cast<float>(sums[i]) + extra[i];
-            if (size == rerank && !(key >= bar)) continue;  // NaN too
-            if (std::isnan(key)) key = -std::numeric_limits<float>::infinity();
-            const Candidate c{key, ids[from + i]};
-            if (size == rerank && !better(c, heap[0])) continue;
-            if (excluded(c.row)) continue;
-            if (size < rerank) {
-              heap[size++] = c;
-              std::push_heap(heap, heap + size, better);
-            } else {
-              std::pop_heap(heap, heap + size, better);
-              heap[size - 1] = c;
-              std::push_heap(heap, heap + size, better);
-            }
-            if (size == rerank) update();
-          }
+        s.scans[gq] = QueryScan{base, step, 0};
+        rank_lists(gq, nprobe, g == 1);
+        for (std::size_t i = 0; i < nprobe; ++i)
+          s.probes[num_probes++] = (std::uint64_t(std::uint32_t(s.order[i].row)) << 32) | gq;
+      }
+      if (g > 1) std::sort(s.probes.data(), s.probes.data() + num_probes);
+      for (std::size_t i = 0; i < num_probes; ++i)
+        scan(static_cast<std::size_t>(s.probes[i] & 0xffffffffu), static_cast<std::size_t>(s.probes[i] >> 32));
+
+      for (std::size_t gq = 0; gq < g; ++gq) {
+        const std::size_t q = first + gq;
+        const float* query = queries + q * dim;
+        QueryScan& qs = s.scans[gq];
+        // Fewer candidates than wanted (a small table): the next lists in rank order.
+        if (qs.size < rerank && nprobe < lists) {
+          rank_lists(gq, lists, true);
+          for (std::size_t i = nprobe; i < lists && qs.size < rerank; ++i) scan(gq, static_cast<std::size_t>(s.order[i].row));
         }
         // Exact re-ranking: emb::nearest's scores and keys for the candidates.
+        Candidate* heap = s.heaps.data() + gq * rerank;
         if (cosine) kernels::inverse_norms_f32(query, 1, dim, s.inverse_query.data());
         std::size_t kept = 0;
-        for (std::size_t i = 0; i < size; ++i) {
+        for (std::size_t i = 0; i < qs.size; ++i) {
           const std::int32_t row = heap[i].row;
           float key;
           src.score_block(l2, query, 1, static_cast<std::size_t>(row), 1, &key, s.row_scratch.data());
