@@ -13,8 +13,9 @@
 
 namespace emb::ann {
 namespace {
-// Queries searched together: their centroid scores in one pass over the centroids, and their
-// lists scanned list by list, so a list's codes are read from memory once for all of them.
+// Queries whose centroid scores are computed in one pass over the centroids. (Scanning a
+// group's lists list by list, each list's codes read once for the group, measured no faster:
+// a list is probed by ~2 of 32 queries, and the 32 lookup tables then miss L1.)
 constexpr std::size_t kQueryGroup = 32;
 
 struct Candidate {
@@ -37,19 +38,16 @@ struct Scratch {
   Buffer<float> coarse;          // kQueryGroup x lists
   Buffer<Candidate> order;       // lists, ranked
   Buffer<float> table;           // subspaces x 16: a query's dot product with each codeword
-  Buffer<std::uint8_t> luts;     // kQueryGroup x subspaces x 16: the same, quantised (kernels/ann)
+  Buffer<std::uint8_t> lut;      // subspaces x 16: the same, quantised (kernels/ann)
   Buffer<std::uint16_t> sums;    // longest list (whole blocks)
   Buffer<Candidate> heaps;       // kQueryGroup x rerank
   Buffer<QueryScan> scans;       // kQueryGroup
-  Buffer<std::uint64_t> probes;  // kQueryGroup x nprobe: list << 32 | query in the group
   Buffer<float> row_scratch;     // RowSource::scratch_floats(1) + 1
   Buffer<float> inverse_query;   // 1
-  bool allocate(std::size_t lists, std::size_t subspaces, std::size_t longest, std::size_t rerank, std::size_t nprobe,
-                std::size_t extra) {
+  bool allocate(std::size_t lists, std::size_t subspaces, std::size_t longest, std::size_t rerank, std::size_t extra) {
     return coarse.allocate(kQueryGroup * lists) && order.allocate(lists + 1) && table.allocate(subspaces * kCodewords) &&
-           luts.allocate(kQueryGroup * subspaces * kCodewords) && sums.allocate(longest) &&
-           heaps.allocate(kQueryGroup * rerank) && scans.allocate(kQueryGroup) &&
-           probes.allocate(kQueryGroup * nprobe) && row_scratch.allocate(extra + 1) && inverse_query.allocate(1);
+           lut.allocate(subspaces * kCodewords) && sums.allocate(longest) && heaps.allocate(kQueryGroup * rerank) &&
+           scans.allocate(kQueryGroup) && row_scratch.allocate(extra + 1) && inverse_query.allocate(1);
   }
 };
 }  // namespace
@@ -74,7 +72,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
     }
   } destroy{scratch, pieces};
   for (std::size_t p = 0; p < pieces; ++p)
-    if (!scratch[p].allocate(lists, subspaces, longest_list_, rerank, nprobe, src.scratch_floats(1))) return false;
+    if (!scratch[p].allocate(lists, subspaces, longest_list_, rerank, src.scratch_floats(1))) return false;
   Buffer<float> own_queries;
   const float* queries = nq.queries;
   if (!queries) {
@@ -115,7 +113,7 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
         if (n == 0) return;
         QueryScan& qs = s.scans[gq];
         Candidate* heap = s.heaps.data() + gq * rerank;
-        const std::uint8_t* lut = s.luts.data() + gq * subspaces * kCodewords;
+        const std::uint8_t* lut = s.lut.data();
         const std::size_t first_block = static_cast<std::size_t>(block_offsets[l]);
         kernels::pq4_scan(codes.data() + first_block * subspaces * 16, blocks_for(n), subspaces, lut, s.sums.data());
         const float list_base = s.coarse[gq * lists + l] + qs.base;
@@ -153,22 +151,21 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
         }
       };
 
-      // Each query's table (q_s · codeword per subspace, less the subspace's smallest entry, in
-      // steps of `step`, 8 bits) and its nprobe lists; then the lists, each once for all the
-      // queries that probe it (one query: its lists best first, so its bar rises early).
-      std::size_t num_probes = 0;
       for (std::size_t gq = 0; gq < g; ++gq) {
-        const float* query = queries + (first + gq) * dim;
+        const std::size_t q = first + gq;
+        const float* query = queries + q * dim;
+        // The query's table (q_s · codeword per subspace, less the subspace's smallest entry,
+        // in steps of `step`, 8 bits), then its nprobe lists, best first (the bar rises early).
         float* table = s.table.data();
-        std::uint8_t* lut = s.luts.data() + gq * subspaces * kCodewords;
+        std::uint8_t* lut = s.lut.data();
         float base = 0, widest = 0;
         for (std::size_t sub = 0; sub < subspaces; ++sub) {
-          const float q = query[sub];
+          const float qv = query[sub];
           const float* book = codebooks.data() + sub * kCodewords;
           float* t = table + sub * kCodewords;
           float low = std::numeric_limits<float>::infinity(), high = -low;
           for (std::size_t w = 0; w < kCodewords; ++w) {
-            t[w] = q * book[w];
+            t[w] = qv * book[w];
             low = std::min(low, t[w]);
             high = std::max(high, t[w]);
           }
@@ -179,19 +176,10 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
         const float step = std::isfinite(widest) && widest > 0 ? widest / top_entry : 0.0f;
         for (std::size_t i = 0; i < subspaces * kCodewords; ++i)
           lut[i] = step > 0 ? static_cast<std::uint8_t>(std::fmin(std::nearbyint(table[i] / step), top_entry)) : 0;
-        s.scans[gq] = QueryScan{base, step, 0};
-        rank_lists(gq, nprobe, g == 1);
-        for (std::size_t i = 0; i < nprobe; ++i)
-          s.probes[num_probes++] = (std::uint64_t(std::uint32_t(s.order[i].row)) << 32) | gq;
-      }
-      if (g > 1) std::sort(s.probes.data(), s.probes.data() + num_probes);
-      for (std::size_t i = 0; i < num_probes; ++i)
-        scan(static_cast<std::size_t>(s.probes[i] & 0xffffffffu), static_cast<std::size_t>(s.probes[i] >> 32));
-
-      for (std::size_t gq = 0; gq < g; ++gq) {
-        const std::size_t q = first + gq;
-        const float* query = queries + q * dim;
         QueryScan& qs = s.scans[gq];
+        qs = QueryScan{base, step, 0};
+        rank_lists(gq, nprobe, true);
+        for (std::size_t i = 0; i < nprobe; ++i) scan(gq, static_cast<std::size_t>(s.order[i].row));
         // Fewer candidates than wanted (a small table): the next lists in rank order.
         if (qs.size < rerank && nprobe < lists) {
           rank_lists(gq, lists, true);
