@@ -162,6 +162,8 @@ void IvfBuilder::finish_iteration() {
 bool IvfBuilder::step(RowSource& src) {
   IvfIndex& index = *index_;
   const std::size_t rows = index.rows, dim = index.dim, lists = index.lists;
+  // The norms are the table's, fetched again each step: the caller may yield in between.
+  if (inverse_norms_ != nullptr && (inverse_norms_ = src.inverse_norms()) == nullptr) return false;
   const double d = static_cast<double>(dim) + 1;
   switch (phase_) {
     case Phase::kTrain: {

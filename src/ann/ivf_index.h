@@ -28,7 +28,7 @@ inline std::size_t blocks_for(std::size_t rows) { return (rows + kBlockRows - 1)
 // Why a layout was rejected (validate()), for the JS side's messages.
 enum class LayoutError : std::int32_t {
   kNone = 0,
-  kBadShape,       // lists, rows, dim disagree (no lists for a table with rows, or stride wrong)
+  kBadShape,       // lists, rows, dim disagree (no lists for a table with rows, blocks that do not add up)
   kBadOffsets,     // offsets do not rise from 0 to rows
   kBadIds,         // an id out of range or repeated
   kBadCentroid,    // a centroid holding a NaN or an infinity
