@@ -394,8 +394,8 @@ export interface BuildIndexOptions {
   metric?: Metric;
   /** Called after each step of the build with the fraction done, ending with 1. */
   onProgress?: (fraction: number) => void;
-  /** Aborts the build: the promise rejects with the signal's reason. */
-  signal?: AbortSignal;
+  /** Aborts the build (an AbortSignal): the promise rejects with the signal's reason. */
+  signal?: AbortSignalLike;
   /** k-means seed (default 0): the same seed, table and options give the same index. */
   seed?: number;
   /** Lists the rows are split into (default about 2 * sqrt(rows)). */
