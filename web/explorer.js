@@ -14,6 +14,35 @@ let glove = null; // the GloVe vectors, kept for the training section even while
 let current = null; // the vectors being explored
 let view = null; // what is shown: { kind: 'word', word } | { kind: 'analogy', a, b, c }
 let firstResult = true;
+const indexes = new WeakMap(); // vectors -> { index } once built, { building: Promise } meanwhile
+
+// ---------------------------------------------------------------- approximate search
+
+// The index of the vectors being explored when the visitor asked for approximate search and it
+// is built; null otherwise (exact search). Asking starts the build (in steps that yield to the
+// page, so typing stays responsive) and shows its progress.
+function searchIndex() {
+  if (!$('approximate').checked || !current) return null;
+  const entry = indexes.get(current);
+  if (entry?.index) return entry.index;
+  if (!entry) {
+    const target = current;
+    const t0 = performance.now();
+    const building = target.table.buildIndex({
+      onProgress: (p) => { if (current === target) $('index-status').textContent = `building the index: ${Math.round(100 * p)}%`; },
+    }).then((index) => {
+      indexes.set(target, { index });
+      if (current !== target) return;
+      $('index-status').textContent = `index: ${count(index.lists)} lists, ${bytes(index.byteLength)}, built in ${ms(performance.now() - t0)}`;
+      show(view);
+    }, (err) => {
+      indexes.delete(target);
+      if (current === target) $('index-status').textContent = `the index could not be built: ${errorText(err)}`;
+    });
+    indexes.set(target, { building });
+  }
+  return null;
+}
 
 // ---------------------------------------------------------------- links
 
@@ -43,12 +72,13 @@ function show(next) {
     $('word').value = view.word;
     const row = vocab.indexOf(view.word);
     if (row < 0) return notFound([view.word]);
+    const index = searchIndex();
     const t0 = performance.now();
-    const { indices, scores } = current.table.nearest(row, K);
+    const { indices, scores } = (index ?? current.table).nearest(row, K);
     const took = performance.now() - t0;
     renderResults({
       title: [el('span', { className: 'muted' }, 'Nearest to '), el('strong', {}, view.word)],
-      note: `${found(indices)} nearest of ${count(vocab.size)} by cosine similarity, in ${ms(took)}`,
+      note: `${found(indices)} nearest of ${count(vocab.size)} by cosine similarity, in ${ms(took)}${index ? ` (approximate: an index scanning ${index.nprobe} of its ${count(index.lists)} lists)` : ''}`,
       indices,
       scores,
     });
@@ -59,12 +89,13 @@ function show(next) {
     const missing = [a, b, c].filter((w) => vocab.indexOf(w) < 0);
     if (missing.length) return notFound(missing);
     const rows = [a, b, c].map((w) => vocab.indexOf(w));
+    const index = searchIndex();
     const t0 = performance.now();
-    const { indices, scores } = current.table.analogy(...rows, K);
+    const { indices, scores } = (index ?? current.table).analogy(...rows, K);
     const took = performance.now() - t0;
     renderResults({
       title: [el('strong', {}, a), ' is to ', el('strong', {}, b), ' as ', el('strong', {}, c), ' is to …'],
-      note: `b − a + c, nearest by cosine (as gensim's most_similar), in ${ms(took)}`,
+      note: `b − a + c, nearest by cosine (as gensim's most_similar), in ${ms(took)}${index ? ' (approximate: through the index)' : ''}`,
       indices,
       scores,
     });
@@ -216,8 +247,13 @@ function describe(vectors) {
 }
 
 function use(vectors, { keepView = false } = {}) {
-  if (current && current !== glove && current !== vectors) current.table.dispose();
+  if (current && current !== glove && current !== vectors) {
+    indexes.get(current)?.index?.dispose();
+    current.table.dispose();
+  }
   current = vectors;
+  const entry = indexes.get(vectors);
+  $('index-status').textContent = entry?.index ? `index: ${count(entry.index.lists)} lists, ${bytes(entry.index.byteLength)}` : '';
   $('vectors-info').textContent = describe(vectors);
   $('back-to-glove').hidden = vectors === glove || glove === null;
   $('explore').dataset.vectors = vectors === glove ? 'glove' : 'file';
@@ -267,6 +303,7 @@ function setupFiles() {
     if (file) openFile(file);
   });
   $('back-to-glove').addEventListener('click', () => glove && use(glove));
+  $('approximate').addEventListener('change', () => view && show(view));
 }
 
 /**

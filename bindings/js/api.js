@@ -11,3 +11,4 @@ export { saveSafetensors, loadSafetensors } from './io/safetensors.js';
 export { saveNpy, loadNpy } from './io/npy.js';
 export { Vocab } from './io/vocab.js';
 export { loadWordVectors, parseWordVectors, saveWordVectors } from './io/word-vectors.js';
+export { AnnIndex } from './ann.js';

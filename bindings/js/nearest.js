@@ -8,20 +8,20 @@ import { kCore } from './table.js'; // a cycle, used only at call time
 const METRICS = { cosine: 0, dot: 1, l2: 2 };
 
 /** Throws unless value is a row of the table; `what` names it in the message. */
-function checkRow(value, rows, what) {
+export function checkRow(value, rows, what) {
   if (!Number.isInteger(value)) throw new TypeError(`${what} must be an integer row index, got ${describe(value)}`);
   if (value < 0 || value >= rows) {
     throw new RangeError(`${what} ${value} is out of range (valid rows: ${rows > 0 ? `[0, ${rows - 1}]` : 'none: the table has no rows'})`);
   }
 }
 
-function checkK(k) {
+export function checkK(k) {
   if (!(Number.isInteger(k) && k >= 0 && k <= 0x7fffffff)) throw new RangeError(`k must be an integer in [0, 2147483647], got ${describe(k)}`);
 }
 
 // The query in one of its three forms: { m, vectors } (Float32Array, m x dim) or { m, self }
 // (Int32Array of rows, each the query and left out of its own results).
-function readQuery(query, rows, dim) {
+export function readQuery(query, rows, dim) {
   if (typeof query === 'number') {
     checkRow(query, rows, 'query row');
     return { m: 1, self: Int32Array.of(query) };
@@ -40,7 +40,7 @@ function readQuery(query, rows, dim) {
   throw new TypeError(`query must be a row index, a Float32Array of vectors or an Int32Array of row indices, got ${describe(query)}`);
 }
 
-function readExclude(exclude, rows) {
+export function readExclude(exclude, rows) {
   if (!(Array.isArray(exclude) || exclude instanceof Int32Array)) {
     throw new TypeError(`exclude must be an array or an Int32Array of row indices, got ${describe(exclude)}`);
   }

@@ -5,6 +5,7 @@
 import { checkBoolean, checkOptions, checkSize, describe } from './check.js';
 import { disposable, requireRuntime, scratch } from './runtime.js';
 import { analogy, nearest } from './nearest.js';
+import { buildIndex, loadIndex } from './ann.js';
 import { kSafetensorsTensor, tableFromSafetensors } from './io/safetensors.js';
 import { allocatePacked, checkStorage, packedTensor, rowBytes, whyUnrepresentable } from './storage.js';
 
@@ -398,6 +399,22 @@ export class Table {
   /** "a is to b as c is to ?": gensim's most_similar(positive=[b, c], negative=[a]); a, b, c left out. */
   analogy(a, b, c, k = 10) {
     return analogy(this, a, b, c, k);
+  }
+
+  /**
+   * An approximate nearest-neighbour index over the rows (docs/approximate-search.md), built in
+   * steps that yield to the event loop. Searching it throws once the table changes.
+   * @param {{ metric?: 'cosine' | 'dot' | 'l2', onProgress?: (fraction: number) => void, signal?: AbortSignal,
+   *   seed?: number, lists?: number, sample?: number, iterations?: number, nprobe?: number }} [options]
+   * @returns {Promise<import('./ann.js').AnnIndex>}
+   */
+  buildIndex(options) {
+    return buildIndex(this, options);
+  }
+
+  /** The index that index.save() wrote for this table; an Error for another table's or a bad file. */
+  loadIndex(bytes) {
+    return loadIndex(this, bytes);
   }
 
   /** Frees the table's wasm memory (and its optimizer state). Idempotent; any later use throws. */

@@ -151,8 +151,17 @@ class Embedding {
   // This class, the optimizers (src/optim) and lazy catch-up already do; new code that writes
   // rows in place (a training loop, a loader filling an existing table) must too. Cheap: nothing
   // until the first cosine search fills the cache, then a few stores per row.
-  void rows_changed(const std::int32_t* rows, std::size_t n) { row_norms_.changed(rows, n); }
-  void all_rows_changed() { row_norms_.changed_all(); }
+  void rows_changed(const std::int32_t* rows, std::size_t n) {
+    ++changes_;
+    row_norms_.changed(rows, n);
+  }
+  void all_rows_changed() {
+    ++changes_;
+    row_norms_.changed_all();
+  }
+  // How many times the two calls above ran: an approximate index (src/ann) over the rows is
+  // stale once this moves.
+  std::uint64_t changes() const { return changes_; }
   // rows_changed for the gradient's rows: what an optimizer step calls after moving them.
   void grad_rows_changed() { rows_changed(grad_.rows.data(), grad_.rows.size()); }
   // 1 / ||row||_2 for every row (0 for a zero row), recomputing only the rows changed since the
@@ -189,6 +198,7 @@ class Embedding {
   std::vector<std::int32_t> grad_slot_of_row_;  // row -> index into grad_.rows, or -1
   std::unique_ptr<OptimizerState> optimizer_state_;
   RowNorms row_norms_;
+  std::uint64_t changes_ = 0;
   // Per-call scratch, kept to avoid reallocating on every call.
   std::vector<std::int32_t> slot_of_row_, call_rows_, targets_, counts_, bag_arg_;
   FloatBuffer call_values_;

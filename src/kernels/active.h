@@ -1,6 +1,7 @@
 // The kernels the core calls: SIMD128 in the SIMD build (and natively, through SIMDe),
 // the plain reference loops in the scalar wasm build (compiled without -msimd128).
 #pragma once
+#include "kernels/ann/ann.h"
 #include "kernels/bag/bag.h"
 #include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"

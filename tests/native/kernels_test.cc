@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "kernels/ann/ann.h"
 #include "kernels/bag/bag.h"
 #include "kernels/dequantize/dequantize.h"
 #include "kernels/gather/gather.h"
@@ -1285,6 +1286,7 @@ TEST(bag_sum_backward_f32_reference, PaddingSlots) {
 }
 
 #include "packed_kernels_test.inc"
+#include "ann_kernels_test.inc"
 
 }  // namespace
 
