@@ -193,6 +193,10 @@ export async function buildSite({ quiet = false } = {}) {
     mkdirSync(dirname(join(SITE, page)), { recursive: true });
     writeFileSync(join(SITE, page), render(md, page, pageOf, siteHas));
   }
+  // Pictures the guides show (docs/*.svg, *.png), next to their pages.
+  for (const f of readdirSync(join(ROOT, 'docs'))) {
+    if (/\.(svg|png|jpe?g)$/.test(f)) cpSync(join(ROOT, 'docs', f), join(SITE, 'docs', f));
+  }
   log(`${pageOf.size} pages rendered`);
   const size = (dir) => readdirSync(dir, { withFileTypes: true })
     .reduce((sum, e) => sum + (e.isDirectory() ? size(join(dir, e.name)) : statSync(join(dir, e.name)).size), 0);

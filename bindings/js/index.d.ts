@@ -587,6 +587,7 @@ export interface NearestResult {
   scores: Float32Array;
 }
 
+/** Table.buildIndex's options. */
 export interface BuildIndexOptions {
   /** What the index ranks by (default 'cosine'); fixed for the index's searches. */
   metric?: Metric;
@@ -606,6 +607,7 @@ export interface BuildIndexOptions {
   nprobe?: number;
 }
 
+/** AnnIndex.nearest's options. */
 export interface AnnNearestOptions {
   /** Rows left out of every query's results. */
   exclude?: number[] | Int32Array;
@@ -623,6 +625,7 @@ export interface AnnNearestOptions {
  */
 export class AnnIndex {
   private constructor();
+  /** What the index ranks by. */
   readonly metric: Metric;
   /** Lists the rows are split into. */
   readonly lists: number;
@@ -632,6 +635,7 @@ export class AnnIndex {
   readonly byteLength: number;
   /** True once the table changed since the index was built or loaded (searches then throw). */
   readonly stale: boolean;
+  /** True after dispose(). */
   readonly disposed: boolean;
   /** As Table.nearest, approximately, with the index's metric. */
   nearest(query: number | Float32Array | Int32Array, k: number, options?: AnnNearestOptions): NearestResult;
@@ -641,6 +645,7 @@ export class AnnIndex {
   save(): Uint8Array;
   /** Frees the index's wasm memory. Idempotent; later searches throw. */
   dispose(): void;
+  /** dispose(), for `using`. */
   [Symbol.dispose](): void;
 }
 
