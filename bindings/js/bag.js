@@ -7,6 +7,7 @@ import { openRemote } from './open-remote.js';
 
 export const BAG_MODES = { sum: 0, mean: 1, max: 2 };
 export const kReadOffsets = Symbol('read offsets'); // BagBatch's error messages for bad offsets
+export const kReadBags = Symbol('read bags'); // a remote bag table's checks (remote/table.js), through its cache's table
 const BAG_OPTIONS = ['mode', 'includeLastOffset', ...TABLE_OPTIONS];
 
 export class EmbeddingBag extends Table {
@@ -47,7 +48,8 @@ export class EmbeddingBag extends Table {
 
   // Validates a call's input and gives what the core needs: indices, CSR offsets (numBags + 1
   // entries rising from 0 to n) and per-sample weights. Throws before anything is written.
-  #readBags(indices, offsets, perSampleWeights) {
+  // readIdx reads (and checks) the indices: this table's rows, or a remote table's.
+  [kReadBags](indices, offsets, perSampleWeights, readIdx = (values) => readIndices(values, this.numEmbeddings)) {
     const twoD = Array.isArray(indices) && indices.length > 0 && indices.some(Array.isArray);
     let idx;
     let csr;
@@ -61,10 +63,10 @@ export class EmbeddingBag extends Table {
           throw new TypeError(`2-D indices must be an array of equal-length arrays of integers: bag ${b} is ${Array.isArray(bag) ? `of length ${bag.length}, bag 0 of ${width}` : describe(bag)}`);
         }
       });
-      idx = readIndices(indices, this.numEmbeddings);
+      idx = readIdx(indices);
       csr = Int32Array.from({ length: indices.length + 1 }, (_, b) => b * width);
     } else {
-      idx = readIndices(indices, this.numEmbeddings);
+      idx = readIdx(indices);
       if (offsets === undefined || offsets === null) throw new TypeError('offsets is required with 1-D indices');
       csr = this.#readOffsets(offsets, idx.n);
     }
@@ -124,7 +126,7 @@ export class EmbeddingBag extends Table {
    */
   forward(indices, offsets, perSampleWeights) {
     const { rt, handle } = this[kCore];
-    const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
+    const { idx, csr, numBags, weights } = this[kReadBags](indices, offsets, perSampleWeights);
     const size = numBags * this.embeddingDim;
     const idxPtr = scratch(rt, 4 * (idx.n + csr.length + (weights ? idx.n : 0) + size));
     const csrPtr = idxPtr + 4 * idx.n;
@@ -147,7 +149,7 @@ export class EmbeddingBag extends Table {
   backward(indices, offsets, gradOutput, perSampleWeights) {
     const { rt, handle } = this[kCore];
     this[kTrainable]('backward');
-    const { idx, csr, numBags, weights } = this.#readBags(indices, offsets, perSampleWeights);
+    const { idx, csr, numBags, weights } = this[kReadBags](indices, offsets, perSampleWeights);
     const size = numBags * this.embeddingDim;
     const grad = readFloats(gradOutput, size, 'gradOutput');
     const extra = weights ? 2 * idx.n : 0; // the weights in, their gradient out

@@ -3,10 +3,10 @@
 import { platformRowStore, requireRuntime } from './runtime.js';
 import { readHeader } from './io/safetensors.js';
 import { adoptPacked, kCore, kPretrained } from './table.js';
-import { kReadOffsets } from './bag.js';
+import { kReadBags } from './bag.js';
 
 export async function openRemote(cls, url, options) {
   requireRuntime(); // before the download: "call await init() first"
   const remote = await import('./remote.js');
-  return remote.openRemote({ requireRuntime, openRowStore: platformRowStore(), readHeader, adoptPacked, kCore, kPretrained, kReadOffsets }, cls, url, options);
+  return remote.openRemote({ requireRuntime, openRowStore: platformRowStore(), readHeader, adoptPacked, kCore, kPretrained, kReadBags }, cls, url, options);
 }

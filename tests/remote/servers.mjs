@@ -34,7 +34,8 @@ export function freePort() {
   });
 }
 
-function waitForPort(port, child, what, ms = 10_000) {
+/** Resolves once `child` (a server just spawned) accepts connections on `port`. */
+export function waitForPort(port, child, what, ms = 10_000) {
   const until = Date.now() + ms;
   return new Promise((resolve, reject) => {
     let exited = false;

@@ -8,11 +8,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../../scripts/site.mjs';
+import { freePort, waitForPort } from '../remote/servers.mjs'; // the remote layer's server helpers
 
 const NGINX = '/usr/sbin/nginx';
 const CHROMIUM = '/usr/bin/chromium';
@@ -25,34 +25,6 @@ let work;
 let nginx;
 let base;
 let browser;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port, child, timeoutMs = 10_000) {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const attempt = () => {
-      if (child.exitCode !== null) return reject(new Error(`nginx exited with ${child.exitCode}`));
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => { socket.destroy(); resolve(); });
-      socket.once('error', () => {
-        socket.destroy();
-        if (Date.now() - started > timeoutMs) reject(new Error('nginx did not start listening'));
-        else setTimeout(attempt, 50);
-      });
-    };
-    attempt();
-  });
-}
 
 function nginxConfig(port) {
   const temp = (name) => `${name}_temp_path ${join(work, name)};`;
@@ -84,7 +56,7 @@ before(async () => {
   const port = await freePort();
   writeFileSync(join(work, 'nginx.conf'), nginxConfig(port));
   nginx = spawn(NGINX, ['-p', work, '-e', join(work, 'error.log'), '-c', join(work, 'nginx.conf')], { stdio: 'ignore' });
-  await waitForPort(port, nginx);
+  await waitForPort(port, nginx, 'nginx');
   base = `http://127.0.0.1:${port}${PREFIX}`;
   const { chromium } = await import('playwright-core');
   browser = await chromium.launch({

@@ -9,5 +9,5 @@ export const host = {
   adoptPacked: null, // a compressed table around a filled PackedTable (table.js)
   kCore: null, // a live table's { rt, handle } (table.js)
   kPretrained: null, // the constructor's pretrained-weights hook (table.js)
-  kReadOffsets: null, // a bag's offsets reader (bag.js)
+  kReadBags: null, // a bag table's input checks (bag.js)
 };

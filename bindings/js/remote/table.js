@@ -1,7 +1,7 @@
 // Remote tables (shared/API.md "Remote tables"): Embedding.open / EmbeddingBag.open. The header
 // is read by range, rows are fetched as byte ranges into a RowCache (cache.js) and looked up by
 // the in-memory table of cached rows, so results are those of the whole table, bit for bit.
-import { checkBoolean, checkOptions, describe, outOfRange, readFloats, readIndices } from '../check.js';
+import { checkBoolean, checkOptions, describe, outOfRange, readIndices } from '../check.js';
 import { decode, dtypeNamed } from '../io/dtypes.js';
 import { host } from './host.js';
 import { openRowStore as openBrowserRowStore } from './persist-browser.js';
@@ -363,35 +363,8 @@ export class RemoteEmbeddingBag extends RemoteTable {
   }
 }
 
-// EmbeddingBag.forward's checks, with its messages (bag.js #readBags).
+// EmbeddingBag.forward's checks, with its messages: the cache's bag table reads the bags (its
+// mode and offsets are this table's), the indices checked against the remote rows.
 function readBags(core, indices, offsets, perSampleWeights) {
-  const rows = core.info.rows;
-  const twoD = Array.isArray(indices) && indices.length > 0 && indices.some(Array.isArray);
-  let idx;
-  let csr;
-  if (twoD) {
-    if (offsets !== undefined && offsets !== null) {
-      throw new TypeError('offsets must be null or undefined when indices is 2-D (each inner array is a bag)');
-    }
-    const width = Array.isArray(indices[0]) ? indices[0].length : -1;
-    indices.forEach((bag, b) => {
-      if (!Array.isArray(bag) || bag.length !== width || bag.some(Array.isArray)) {
-        throw new TypeError(`2-D indices must be an array of equal-length arrays of integers: bag ${b} is ${Array.isArray(bag) ? `of length ${bag.length}, bag 0 of ${width}` : describe(bag)}`);
-      }
-    });
-    idx = checkedIndices(indices, rows);
-    csr = Int32Array.from({ length: indices.length + 1 }, (_, b) => b * width);
-  } else {
-    idx = checkedIndices(indices, rows);
-    if (offsets === undefined || offsets === null) throw new TypeError('offsets is required with 1-D indices');
-    csr = core.cache.table[host.kReadOffsets](offsets, idx.n);
-  }
-  let weights = null;
-  if (perSampleWeights !== undefined && perSampleWeights !== null) {
-    if (core.mode !== 'sum') {
-      throw new TypeError(`perSampleWeights is only supported with mode 'sum' (this bag's mode is '${core.mode}')`);
-    }
-    weights = readFloats(perSampleWeights, idx.n, 'perSampleWeights');
-  }
-  return { idx, csr, numBags: csr.length - 1, weights };
+  return core.cache.table[host.kReadBags](indices, offsets, perSampleWeights, (values) => checkedIndices(values, core.info.rows));
 }
