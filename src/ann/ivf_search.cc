@@ -213,28 +213,11 @@ bool IvfIndex::search(RowSource& src, const NearestQuery& nq, std::size_t nprobe
 bool IvfIndex::analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k,
                        std::int32_t padding_row, std::size_t nprobe, std::size_t rerank, std::int32_t* index,
                        float* score) const {
-  // emb::analogy's query, in its order (embedding/nearest.cc).
-  const float* inverse = src.inverse_norms();
-  Buffer<float> query;
-  if (inverse == nullptr || !query.allocate(2 * dim)) return false;
-  float* mean = query.data();
-  float* row = mean + dim;
-  std::fill(mean, mean + dim, 0.0f);
-  const std::pair<std::int32_t, float> terms[] = {{b, 1.0f}, {c, 1.0f}, {a, -1.0f}};
-  for (const auto& [r, weight] : terms) {
-    src.read_row(static_cast<std::size_t>(r), row);
-    for (std::size_t j = 0; j < dim; ++j) mean[j] += weight * (row[j] * inverse[r]);
-  }
-  std::int32_t exclude[] = {a, b, c};
-  std::sort(exclude, exclude + 3);
-  NearestQuery nq;
-  nq.k = k;
-  nq.m = 1;
-  nq.queries = mean;
-  nq.exclude = exclude;
-  nq.num_exclude = 3;
-  nq.padding_row = padding_row;
-  return search(src, nq, nprobe, rerank, index, score);
+  Buffer<float> buffer;
+  std::int32_t exclude[3];
+  NearestQuery q;
+  return buffer.allocate(2 * dim) && analogy_query(src, a, b, c, k, padding_row, buffer.data(), exclude, q) &&
+         search(src, q, nprobe, rerank, index, score);
 }
 
 }  // namespace emb::ann

@@ -192,14 +192,13 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
   return true;
 }
 
-bool analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::int32_t padding_row,
-             std::int32_t* index, float* score) {
+bool analogy_query(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k,
+                   std::int32_t padding_row, float* buffer, std::int32_t* exclude, NearestQuery& q) {
   const std::size_t dim = src.dim;
   const float* inverse = src.inverse_norms();
-  const std::unique_ptr<float[]> query = allocate<float>(2 * dim);
-  if (inverse == nullptr || !query) return false;
-  float* mean = query.get();
-  float* row = mean + dim;
+  if (inverse == nullptr) return false;
+  float* mean = buffer;
+  float* row = buffer + dim;
   std::fill(mean, mean + dim, 0.0f);
   // gensim: mean += weight * unit vector, the positive keys first, then the negative one.
   const std::pair<std::int32_t, float> terms[] = {{b, 1.0f}, {c, 1.0f}, {a, -1.0f}};
@@ -207,18 +206,26 @@ bool analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std
     src.read_row(static_cast<std::size_t>(r), row);
     for (std::size_t j = 0; j < dim; ++j) mean[j] += weight * (row[j] * inverse[r]);
   }
-  std::int32_t exclude[] = {a, b, c};  // ascending, as nearest() wants them
-  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
-  if (exclude[1] > exclude[2]) std::swap(exclude[1], exclude[2]);
-  if (exclude[0] > exclude[1]) std::swap(exclude[0], exclude[1]);
-  NearestQuery nq;
-  nq.k = k;
-  nq.m = 1;
-  nq.queries = mean;
-  nq.exclude = exclude;
-  nq.num_exclude = 3;
-  nq.padding_row = padding_row;
-  return nearest(src, nq, index, score);
+  exclude[0] = a;  // ascending, as nearest() wants them
+  exclude[1] = b;
+  exclude[2] = c;
+  std::sort(exclude, exclude + 3);
+  q = NearestQuery();
+  q.k = k;
+  q.m = 1;
+  q.queries = mean;
+  q.exclude = exclude;
+  q.num_exclude = 3;
+  q.padding_row = padding_row;
+  return true;
+}
+
+bool analogy(RowSource& src, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::int32_t padding_row,
+             std::int32_t* index, float* score) {
+  const std::unique_ptr<float[]> buffer = allocate<float>(2 * src.dim);
+  std::int32_t exclude[3];
+  NearestQuery q;
+  return buffer && analogy_query(src, a, b, c, k, padding_row, buffer.get(), exclude, q) && nearest(src, q, index, score);
 }
 
 TableRows::TableRows(Embedding& table) : RowSource(table.rows(), table.dim()), table_(table) { table.catch_up_all(); }

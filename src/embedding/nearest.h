@@ -60,6 +60,13 @@ bool nearest(RowSource& rows, const NearestQuery& query, std::int32_t* index, fl
 bool analogy(RowSource& rows, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k, std::int32_t padding_row,
              std::int32_t* index, float* score);
 
+// analogy()'s query, for searches of other kinds (the approximate index): fills q with one
+// query, buffer[0 : dim) = u_b + u_c - u_a as analogy() computes it (buffer[dim : 2*dim) is
+// scratch), leaving out exclude[0 : 3) = a, b, c ascending, the padding row, k rows. False when
+// the row norms could not be had (memory).
+bool analogy_query(RowSource& rows, std::int32_t a, std::int32_t b, std::int32_t c, std::size_t k,
+                   std::int32_t padding_row, float* buffer, std::int32_t* exclude, NearestQuery& q);
+
 // A float32 Embedding as a RowSource. Brings every row up to date with its optimizer first.
 class TableRows final : public RowSource {
  public:
