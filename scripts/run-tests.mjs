@@ -3,7 +3,7 @@
 //   native   ctest: GoogleTest, each SIMD kernel against its reference, the core, SGD
 //   asan     the same suite under -fsanitize=address,undefined
 //   fuzz     each libFuzzer target tests/fuzz/<name>_fuzz.cc (built as build/fuzz/<name>_fuzz)
-//            for $FUZZ_SECONDS (default 20) seconds from its seed corpus tests/fuzz/corpus/<name>/;
+//            for $FUZZ_SECONDS (default 20) seconds from its seed corpus tests/fuzz/corpus/<name>/, one per core at once;
 //            a crash, leak or sanitizer report fails it (the input lands in build/fuzz/artifacts/)
 //   js       node --test tests/js: API, PyTorch fixtures, bad input, memory, SIMD = scalar
 //   package  node --test tests/package: npm pack, install into an empty folder, import by name
@@ -18,6 +18,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { cpus } from 'node:os';
 
 const root = new URL('..', import.meta.url).pathname;
 
@@ -57,7 +58,7 @@ async function fuzz() {
   const targets = readdirSync(join(root, 'tests/fuzz')).filter((f) => f.endsWith('_fuzz.cc')).map((f) => f.slice(0, -'_fuzz.cc'.length));
   let passed = 0;
   let failed = 0;
-  for (const name of targets) {
+  const fuzzOne = async (name) => {
     // New inputs go to build/fuzz/corpus/<name> (kept between runs); the committed seeds are only read.
     const corpus = join(root, 'build/fuzz/corpus', name);
     const artifacts = join(root, 'build/fuzz/artifacts');
@@ -75,7 +76,11 @@ async function fuzz() {
       console.log(`✖ ${name}: failed after ${runs} executions (exit ${code}); the input is in ${artifacts}`);
       ++failed;
     }
-  }
+  };
+  // Each target is one process on one core: as many at once as there are cores.
+  const queue = [...targets];
+  const worker = async () => { while (queue.length > 0) await fuzzOne(queue.shift()); };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(cpus().length, targets.length)) }, worker));
   return { passed, failed };
 }
 
