@@ -78,7 +78,7 @@ function indexMessage(b, message) {
   indexStatus('ready', `index: ${count(index.lists)} lists, ${bytes(index.byteLength)}, built in a worker in ${ms(message.ms)}`);
   $('approximate').disabled = false;
   $('approximate').checked = true;
-  show(view);
+  show(view, { refresh: true });
 }
 
 // ---------------------------------------------------------------- links
@@ -101,12 +101,14 @@ function go(next) {
 
 // ---------------------------------------------------------------- views
 
-function show(next) {
+// Shows a view and puts its words in the boxes; refresh: only its results again (the search
+// changed), leaving the boxes to what the visitor may be typing.
+function show(next, { refresh = false } = {}) {
   view = next;
   if (!current) return; // shown once the vectors are in
   const { vocab } = current;
   if (view.kind === 'word') {
-    $('word').value = view.word;
+    if (!refresh) $('word').value = view.word;
     const row = vocab.indexOf(view.word);
     if (row < 0) return notFound([view.word]);
     const index = searchIndex();
@@ -122,7 +124,7 @@ function show(next) {
     renderMap([row, ...indices.filter((i) => i >= 0)], ['query']);
   } else {
     const { a, b, c } = view;
-    for (const [name, value] of Object.entries({ a, b, c })) $(`analogy-${name}`).value = value;
+    if (!refresh) for (const [name, value] of Object.entries({ a, b, c })) $(`analogy-${name}`).value = value;
     const missing = [a, b, c].filter((w) => vocab.indexOf(w) < 0);
     if (missing.length) return notFound(missing);
     const rows = [a, b, c].map((w) => vocab.indexOf(w));
@@ -345,7 +347,7 @@ function setupFiles() {
     if (file) openFile(file);
   });
   $('back-to-glove').addEventListener('click', () => glove && use(glove));
-  $('approximate').addEventListener('change', () => view && show(view));
+  $('approximate').addEventListener('change', () => view && show(view, { refresh: true }));
 }
 
 /**

@@ -41,6 +41,7 @@ test('the explorer builds its index in a worker after load, then searches throug
   await page.press('#word', 'Enter');
   await viewShown(page, '#word=queen');
   await screenshot(page, 'explorer-index-building', '#explore');
+  await page.fill('#word', 'princ'); // typing when the index comes in
 
   await ready(page);
   assert.match(await status(page), /^index: 1,169 lists, [\d.]+ MB, built in a worker in [\d.]+ (ms|s)$/);
@@ -50,6 +51,8 @@ test('the explorer builds its index in a worker after load, then searches throug
   assert.equal(await page.isChecked('#approximate'), true, 'approximate search is on once the index is in');
   await viewShown(page, '#word=queen');
   await page.waitForFunction(() => /approximate: an index scanning 65 of its 1,169 lists/.test(document.querySelector('#results-note').textContent));
+  assert.equal(await page.inputValue('#word'), 'princ', 'the results change, not what the visitor is typing');
+  await page.press('#word', 'Escape'); // its suggestions would cover the switch
 
   await page.evaluate(() => { location.hash = '#word=king'; });
   await viewShown(page, '#word=king');
