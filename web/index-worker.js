@@ -1,6 +1,6 @@
 // Builds the explorer's approximate index off the page's main thread. The page starts one
 // worker per table and terminates it when the visitor moves to another table. Messages:
-//   in:  build { lib, simd, source }   import the package (the URL the page's import map gives
+//   in:  { lib, simd, source } (the only one)   import the package (the URL the page's import map gives
 //        it: import maps do not reach workers), open the same table as the page, build its index
 //        source: { url } (GloVe: fetched again, the HTTP cache usually answers),
 //                { file, tensor } (a safetensors file the visitor brought: its table's tensor)
