@@ -14,34 +14,71 @@ let glove = null; // the GloVe vectors, kept for the training section even while
 let current = null; // the vectors being explored
 let view = null; // what is shown: { kind: 'word', word } | { kind: 'analogy', a, b, c }
 let firstResult = true;
-const indexes = new WeakMap(); // vectors -> { index } once built, { building: Promise } meanwhile
+let initialised = null; // the package's init(), as setupExplorer got it (the worker uses the same build)
+const LIB = import.meta.resolve('wasm-embedding'); // workers cannot see the import map
+const indexes = new WeakMap(); // vectors -> their approximate index, once built and loaded
+const files = new WeakMap(); // vectors the visitor brought -> their File (the index worker reads it too)
+let build = null; // the index build under way, for the current vectors: { vectors, worker, started, retired }
 
 // ---------------------------------------------------------------- approximate search
 
-// The index of the vectors being explored when the visitor asked for approximate search and it
-// is built; null otherwise (exact search). Asking starts the build (in steps that yield to the
-// page, so typing stays responsive) and shows its progress.
+// The index to search through: the current vectors' once it is in and the switch is on; null
+// means exact search.
 function searchIndex() {
-  if (!$('approximate').checked || !current) return null;
-  const entry = indexes.get(current);
-  if (entry?.index) return entry.index;
-  if (!entry) {
-    const target = current;
-    const t0 = performance.now();
-    const building = target.table.buildIndex({
-      onProgress: (p) => { if (current === target) $('index-status').textContent = `building the index: ${Math.round(100 * p)}%`; },
-    }).then((index) => {
-      indexes.set(target, { index });
-      if (current !== target) return;
-      $('index-status').textContent = `index: ${count(index.lists)} lists, ${bytes(index.byteLength)}, built in ${ms(performance.now() - t0)}`;
-      show(view);
-    }, (err) => {
-      indexes.delete(target);
-      if (current === target) $('index-status').textContent = `the index could not be built: ${errorText(err)}`;
-    });
-    indexes.set(target, { building });
+  return $('approximate').checked ? indexes.get(current) ?? null : null;
+}
+
+function indexStatus(state, text) {
+  const status = $('index-status');
+  status.dataset.state = state;
+  status.textContent = text;
+}
+
+// Builds the current vectors' index in a Web Worker (index-worker.js) that opens the same
+// table, so the page stays responsive; its progress is shown beside the switch, and once its
+// bytes are loaded here approximate search is on.
+function buildIndex(vectors) {
+  const b = build = { vectors, worker: null, started: false, retired: false };
+  indexStatus('building', 'building the index in a worker…');
+  initialised.then(({ simd }) => {
+    if (b.retired) return;
+    const source = vectors === glove ? { url: GLOVE.url } : { file: files.get(vectors), tensor: vectors.tensor };
+    b.worker = new Worker(new URL('./index-worker.js', import.meta.url), { type: 'module' });
+    b.worker.onmessage = ({ data }) => indexMessage(b, data);
+    b.worker.onerror = (e) => indexMessage(b, { type: 'error', message: e.message || 'the index worker failed to start' });
+    b.worker.postMessage({ lib: LIB, simd, source });
+  });
+}
+
+// Abandons a build (other vectors are explored now). Its worker is terminated once its table
+// is in: then none of its requests is cut off (the page would count them as failed).
+function abandon(b) {
+  b.retired = true;
+  if (b.started) b.worker.terminate();
+  if (build === b) build = null;
+}
+
+function indexMessage(b, message) {
+  if (b.retired) return b.worker.terminate();
+  if (message.type === 'progress') {
+    b.started = true;
+    indexStatus('building', `building the index in a worker: ${Math.round(100 * message.fraction)}%`);
+    return;
   }
-  return null;
+  b.worker.terminate();
+  build = null;
+  if (message.type === 'error') return indexStatus('failed', `the index could not be built: ${message.message}`);
+  let index;
+  try {
+    index = b.vectors.table.loadIndex(message.bytes); // checks it is this table's
+  } catch (err) {
+    return indexStatus('failed', `the index could not be loaded: ${errorText(err)}`);
+  }
+  indexes.set(b.vectors, index);
+  indexStatus('ready', `index: ${count(index.lists)} lists, ${bytes(index.byteLength)}, built in a worker in ${ms(message.ms)}`);
+  $('approximate').disabled = false;
+  $('approximate').checked = true;
+  show(view, { refresh: true });
 }
 
 // ---------------------------------------------------------------- links
@@ -64,12 +101,14 @@ function go(next) {
 
 // ---------------------------------------------------------------- views
 
-function show(next) {
+// Shows a view and puts its words in the boxes; refresh: only its results again (the search
+// changed), leaving the boxes to what the visitor may be typing.
+function show(next, { refresh = false } = {}) {
   view = next;
   if (!current) return; // shown once the vectors are in
   const { vocab } = current;
   if (view.kind === 'word') {
-    $('word').value = view.word;
+    if (!refresh) $('word').value = view.word;
     const row = vocab.indexOf(view.word);
     if (row < 0) return notFound([view.word]);
     const index = searchIndex();
@@ -85,7 +124,7 @@ function show(next) {
     renderMap([row, ...indices.filter((i) => i >= 0)], ['query']);
   } else {
     const { a, b, c } = view;
-    for (const [name, value] of Object.entries({ a, b, c })) $(`analogy-${name}`).value = value;
+    if (!refresh) for (const [name, value] of Object.entries({ a, b, c })) $(`analogy-${name}`).value = value;
     const missing = [a, b, c].filter((w) => vocab.indexOf(w) < 0);
     if (missing.length) return notFound(missing);
     const rows = [a, b, c].map((w) => vocab.indexOf(w));
@@ -248,12 +287,15 @@ function describe(vectors) {
 
 function use(vectors, { keepView = false } = {}) {
   if (current && current !== glove && current !== vectors) {
-    indexes.get(current)?.index?.dispose();
+    indexes.get(current)?.dispose();
     current.table.dispose();
   }
   current = vectors;
-  const entry = indexes.get(vectors);
-  $('index-status').textContent = entry?.index ? `index: ${count(entry.index.lists)} lists, ${bytes(entry.index.byteLength)}` : '';
+  if (build && build.vectors !== vectors) abandon(build);
+  const index = indexes.get(vectors);
+  $('approximate').disabled = !index; // on by default once the index is in
+  $('approximate').checked = Boolean(index);
+  if (index) indexStatus('ready', `index: ${count(index.lists)} lists, ${bytes(index.byteLength)}`);
   $('vectors-info').textContent = describe(vectors);
   $('back-to-glove').hidden = vectors === glove || glove === null;
   $('explore').dataset.vectors = vectors === glove ? 'glove' : 'file';
@@ -261,6 +303,7 @@ function use(vectors, { keepView = false } = {}) {
   const words = view.kind === 'word' ? [view.word] : [view.a, view.b, view.c];
   if (keepView || words.every((w) => vectors.vocab.indexOf(w) >= 0)) show(view);
   else go({ kind: 'word', word: vectors.vocab.wordAt(0) });
+  if (!index && !build) buildIndex(vectors); // after the first result: the worker takes a core
 }
 
 async function openFile(file) {
@@ -268,6 +311,7 @@ async function openFile(file) {
   errorBox.hidden = true;
   try {
     const vectors = await loadFile(file, (p) => progress(p, file.name));
+    files.set(vectors, file);
     use(vectors);
   } catch (err) {
     errorBox.textContent = `${file.name}: ${errorText(err)}`;
@@ -303,7 +347,7 @@ function setupFiles() {
     if (file) openFile(file);
   });
   $('back-to-glove').addEventListener('click', () => glove && use(glove));
-  $('approximate').addEventListener('change', () => view && show(view));
+  $('approximate').addEventListener('change', () => view && show(view, { refresh: true }));
 }
 
 /**
@@ -313,6 +357,7 @@ function setupFiles() {
  * @returns {Promise<import('./vectors.js').Vectors>}
  */
 export async function setupExplorer(ready) {
+  initialised = ready;
   setupSearch();
   setupFiles();
   addEventListener('hashchange', () => {

@@ -7,8 +7,9 @@ export const GLOVE = { url: new URL('../data/glove.6B.100d.safetensors', import.
 
 /**
  * A set of word vectors: the table, its vocabulary, and what to say about them.
- * @typedef {{ name: string, table: Embedding, vocab: Vocab, words: string[], bytes: number, named: boolean }} Vectors
- *   named: false when the file had no words (rows are then called by their number)
+ * @typedef {{ name: string, table: Embedding, vocab: Vocab, words: string[], bytes: number, named: boolean, tensor?: string }} Vectors
+ *   named: false when the file had no words (rows are then called by their number);
+ *   tensor: a safetensors file's tensor that holds the table
  */
 
 /**
@@ -47,11 +48,12 @@ export async function loadFile(file, onProgress) {
 // library reads the file and says what is wrong with it); its words are those the header
 // listed (see readHeader), else the rows are named by number.
 function openSafetensors({ bytes, header }, name) {
-  const table = Embedding.fromSafetensors(bytes, tableName(header?.json));
+  const tensor = tableName(header?.json);
+  const table = Embedding.fromSafetensors(bytes, tensor);
   try {
     const named = header?.words?.length === table.numEmbeddings;
     const words = named ? header.words : Array.from({ length: table.numEmbeddings }, (_, i) => String(i));
-    return { name, table, vocab: named ? header.vocab : new Vocab(words), words, bytes: bytes.length, named };
+    return { name, table, vocab: named ? header.vocab : new Vocab(words), words, bytes: bytes.length, named, tensor };
   } catch (err) {
     table.dispose();
     throw err;

@@ -39,7 +39,8 @@ export async function start() {
 
 /**
  * Opens the page (with `suffix`, e.g. '?simd=0' or '#word=king') and records console errors,
- * page errors, failed requests and HTTP errors in `problems`, from the page and its workers.
+ * page errors, failed requests and HTTP errors in `problems`, from the page and its workers,
+ * and the workers it starts in `workers`.
  */
 export async function openPage(env, suffix = '', viewport = DESKTOP) {
   const context = await env.browser.newContext({ viewport, acceptDownloads: true });
@@ -49,16 +50,20 @@ export async function openPage(env, suffix = '', viewport = DESKTOP) {
     if (msg.type() === 'error') problems.push(`console.error: ${msg.text()}`);
   });
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-  page.on('worker', (worker) => worker.on('console', (msg) => {
-    if (msg.type() === 'error') problems.push(`worker console.error: ${msg.text()}`);
-  }));
+  const workers = []; // { url, closed: Promise } of every worker the page starts
+  page.on('worker', (worker) => {
+    workers.push({ url: worker.url(), closed: new Promise((resolve) => worker.once('close', resolve)) });
+    worker.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(`worker console.error: ${msg.text()}`);
+    });
+  });
   page.on('requestfailed', (req) => problems.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
   page.on('response', (res) => {
     if (res.status() >= 400) problems.push(`HTTP ${res.status()}: ${res.url()}`);
   });
   await page.goto(env.url + suffix);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
-  return { page, problems, close: () => context.close() };
+  return { page, problems, workers, close: () => context.close() };
 }
 
 /** Saves a screenshot of the page (or of one element) as tests/browser/screenshots/<name>.png. */
