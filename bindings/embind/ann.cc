@@ -9,6 +9,7 @@
 #include <new>
 
 #include "address.h"
+#include "nearest_query.h"
 #include "ann/checksum.h"
 #include "ann/ivf_index.h"
 #include "embedding/embedding.h"
@@ -78,15 +79,7 @@ int build_step(AnnHandle& h, uintptr_t table, bool packed) {
 bool search(AnnHandle& h, uintptr_t table, bool packed, uintptr_t queries, size_t m, uintptr_t self, size_t k,
             uintptr_t exclude, size_t num_exclude, size_t nprobe, size_t rerank, uintptr_t index, uintptr_t score) {
   return with_rows(table, packed, [&](emb::RowSource& rows, std::int32_t padding, std::uint64_t) {
-    emb::NearestQuery q;
-    q.metric = h.index.metric;
-    q.k = k;
-    q.m = m;
-    q.queries = ptr<const float>(queries);
-    q.self = ptr<const std::int32_t>(self);
-    q.exclude = ptr<const std::int32_t>(exclude);
-    q.num_exclude = num_exclude;
-    q.padding_row = padding;
+    const emb::NearestQuery q = nearest_query(h.index.metric, queries, m, self, k, exclude, num_exclude, padding);
     return h.index.search(rows, q, nprobe, rerank, ptr<std::int32_t>(index), ptr<float>(score));
   });
 }

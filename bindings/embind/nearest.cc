@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "address.h"
+#include "nearest_query.h"
 #include "embedding/embedding.h"
 #include "storage/packed_table.h"
 
@@ -22,15 +23,8 @@ template <typename Rows, typename Table>
 bool nearest(Table* table, int metric, std::uintptr_t queries, std::size_t m, std::uintptr_t self, std::size_t k,
              std::uintptr_t exclude, std::size_t num_exclude, std::uintptr_t index, std::uintptr_t score) {
   Table& t = *table;
-  emb::NearestQuery q;
-  q.metric = static_cast<emb::Metric>(metric);
-  q.k = k;
-  q.m = m;
-  q.queries = ptr<const float>(queries);
-  q.self = ptr<const std::int32_t>(self);
-  q.exclude = ptr<const std::int32_t>(exclude);
-  q.num_exclude = num_exclude;
-  q.padding_row = t.padding_idx;
+  const emb::NearestQuery q =
+      nearest_query(static_cast<emb::Metric>(metric), queries, m, self, k, exclude, num_exclude, t.padding_idx);
   Rows rows(t);  // a float32 table's rows, or a compressed one's dequantised a block at a time
   return emb::nearest(rows, q, ptr<std::int32_t>(index), ptr<float>(score));
 }
