@@ -6,7 +6,7 @@
 // scripts/demo-data.mjs prepares it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, openPage, screenshot, SKIP, start } from './browser.mjs';
+import { hasChromium, openPage, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
 
 let env;
 before(async () => {
@@ -79,16 +79,6 @@ test('the explorer builds its index in a worker after load, then searches throug
   await close();
 });
 
-// A tiny table in a safetensors file whose tensor is not called 'weight', and its words.
-const TINY = {
-  cat: [1, 0.1, 0, 0],
-  kitten: [0.9, 0.2, 0.1, 0],
-  dog: [0.6, 0.7, 0, 0.1],
-  puppy: [0.5, 0.8, 0.1, 0.1],
-  car: [0, 0.1, 1, 0.2],
-  truck: [0.1, 0, 0.9, 0.4],
-};
-
 test('another table abandons the build under way (its worker ends) and gets an index of its own; back to GloVe builds GloVe\'s again', { skip: !hasChromium && SKIP, timeout: 180_000 }, async () => {
   const { page, problems, workers, close } = await openPage(env, '#word=king');
   await page.waitForSelector('#results[data-state="shown"]', { timeout: 60_000 });
@@ -96,7 +86,7 @@ test('another table abandons the build under way (its worker ends) and gets an i
   assert.equal(await page.getAttribute('#index-status', 'data-state'), 'building', 'GloVe\'s build is under way');
 
   // A text file: the worker reads it with loadWordVectors, as the page did.
-  const text = Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');
+  const text = tinyGlove();
   await page.evaluate((body) => {
     const data = new DataTransfer();
     data.items.add(new File([body], 'tiny-glove.txt', { type: 'text/plain' }));

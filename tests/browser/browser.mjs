@@ -73,3 +73,16 @@ export async function screenshot(page, name, selector) {
   if (selector) await page.locator(selector).screenshot({ path });
   else await page.screenshot({ path, fullPage: true });
 }
+
+/** A tiny table of six words (4 values each), for the tests that bring their own vectors. */
+export const TINY = {
+  cat: [1, 0.1, 0, 0],
+  kitten: [0.9, 0.2, 0.1, 0],
+  dog: [0.6, 0.7, 0, 0.1],
+  puppy: [0.5, 0.8, 0.1, 0.1],
+  car: [0, 0.1, 1, 0.2],
+  truck: [0.1, 0, 0.9, 0.4],
+};
+
+/** TINY as a GloVe text file (no header). */
+export const tinyGlove = () => Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');

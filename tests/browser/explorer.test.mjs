@@ -3,7 +3,7 @@
 // dropped or picked by the visitor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, openPage, PHONE, screenshot, SKIP, start } from './browser.mjs';
+import { hasChromium, openPage, PHONE, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
 
 const GLOVE = '/data/glove.6B.100d.safetensors';
 
@@ -144,15 +144,7 @@ test('explorer: the scalar build (?simd=0) shows the same neighbours', { timeout
   assert.deepEqual(lists[1], lists[0]);
 });
 
-// A small GloVe file whose neighbours are known: cosines computed here in float64.
-const TINY = {
-  cat: [1, 0.1, 0, 0],
-  kitten: [0.9, 0.2, 0.1, 0],
-  dog: [0.6, 0.7, 0, 0.1],
-  puppy: [0.5, 0.8, 0.1, 0.1],
-  car: [0, 0.1, 1, 0.2],
-  truck: [0.1, 0, 0.9, 0.4],
-};
+// A small GloVe file (TINY) whose neighbours are known: cosines computed here in float64.
 function tinyNearest(word) {
   const cos = (a, b) => a.reduce((s, v, i) => s + v * b[i], 0) / Math.hypot(...a) / Math.hypot(...b);
   return Object.keys(TINY).filter((w) => w !== word).sort((p, q) => cos(TINY[word], TINY[q]) - cos(TINY[word], TINY[p]));
@@ -163,7 +155,7 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
   const opened = await openExplorer('#word=king');
   const { page, problems, close } = opened;
   try {
-    const text = Object.entries(TINY).map(([w, v]) => `${w} ${v.join(' ')}\n`).join('');
+    const text = tinyGlove();
     await page.evaluate((body) => {
       const data = new DataTransfer();
       data.items.add(new File([body], 'tiny-glove.txt', { type: 'text/plain' }));

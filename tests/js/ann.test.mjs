@@ -6,17 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { init, Embedding, EmbeddingBag, SGD, AnnIndex, saveSafetensors, loadSafetensors, memoryUsage } from 'wasm-embedding';
+import { random } from './helpers.mjs';
 
 const STORAGES = ['float32', 'float16', 'int8', 'int4'];
 const METRICS = ['cosine', 'dot', 'l2'];
-
-function random(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 
 // rows x dim around `clusters` centres: the shape k-means meets in real embeddings.
 function clustered(rows, dim, clusters, seed) {

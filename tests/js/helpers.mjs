@@ -74,3 +74,12 @@ export function assertRowsExactlyZero(grad, rows, dim, label) {
     }
   }
 }
+
+/** A seeded generator of numbers in [0, 1) (xorshift32): the same seed, the same sequence. */
+export function random(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    return s / 2 ** 32;
+  };
+}

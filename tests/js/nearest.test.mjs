@@ -6,19 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { init, Embedding, EmbeddingBag, SGD, Adagrad, SparseAdam, RowwiseAdagrad, memoryUsage } from 'wasm-embedding';
-import { BUILDS } from './helpers.mjs';
+import { BUILDS, random } from './helpers.mjs';
 
 const gensim = JSON.parse(readFileSync(new URL('../fixtures/gensim.json', import.meta.url), 'utf8'));
 const DIMS = [1, 3, 4, 17, 64, 100, 300];
 const METRICS = ['cosine', 'dot', 'l2'];
 
-function random(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    return s / 2 ** 32;
-  };
-}
 const uniform = (n, seed) => { const r = random(seed); return Float32Array.from({ length: n }, () => r() * 2 - 1); };
 
 // Every row's float64 score and how far float32 arithmetic may move it.
