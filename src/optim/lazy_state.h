@@ -17,12 +17,12 @@ class LazyState : public OptimizerState {
   void catch_up(Embedding& t, const std::int32_t* rows, std::size_t n) final {
     if (row_step_.empty()) return;
     // Settling reads and writes a row of the table and of the state's per-row array, and the
-    // lookup after this reads the table's rows: all touched a block ahead (kernels/touch.h),
-    // even in tables that fit in L3 (the settling between rows keeps few misses in flight).
+    // lookup after this reads the table's rows: all touched a block ahead (kernels/touch.h)
+    // when they do not fit in cache (touching a 10k x 64 table's rows too cost 16% of a step).
     const std::size_t row_bytes = t.dim() * sizeof(float);
     const float* state = state_rows();
-    RowToucher weight_ahead(t.weight(), row_bytes, t.rows(), rows, n, 0);
-    RowToucher state_ahead(state, row_bytes, t.rows(), rows, state ? n : 0, 0);
+    RowToucher weight_ahead(t.weight(), row_bytes, t.rows(), rows, n);
+    RowToucher state_ahead(state, row_bytes, t.rows(), rows, state ? n : 0);
     for (std::size_t i = 0; i < n; ++i) {
       weight_ahead.before(i);
       state_ahead.before(i);

@@ -77,9 +77,12 @@ class SgdState final : public LazyState {
   void apply(Embedding& t, std::size_t r, const float* g, bool create_buffer) {
     const std::size_t dim = t.dim();
     float* buf = o_.momentum != 0.0f ? buffer_.data() + r * dim : nullptr;
-    const SgdRowOptions o{o_.lr, o_.momentum, static_cast<float>(1.0 - static_cast<double>(o_.dampening)),
-                          o_.weight_decay, o_.nesterov, o_.maximize};
-    kernels::sgd_row_f32(t.weight() + r * dim, buf, g, dim, o, create_buffer);
+    kernels::sgd_row_f32(t.weight() + r * dim, buf, g, dim, row_options(), create_buffer);
+  }
+
+  SgdRowOptions row_options() const {
+    return {o_.lr, o_.momentum, static_cast<float>(1.0 - static_cast<double>(o_.dampening)), o_.weight_decay,
+            o_.nesterov, o_.maximize};
   }
 
   const float* state_rows() const override { return buffer_.empty() ? nullptr : buffer_.data(); }
@@ -93,7 +96,15 @@ class SgdState final : public LazyState {
       ++done;
     }
     row_step_[r] = target;
-    if (done == target) return;
+    // A few owed steps are replayed as torch takes them, the row in registers across them: bit
+    // for bit, and cheaper than the closed form's double arithmetic up to kReplaySteps (8: a
+    // momentum step at V = 10k 22% faster than with the closed form only, 10% faster than 16).
+    const std::size_t dim = t.dim();
+    if (target - done <= kReplaySteps) {
+      kernels::sgd_zero_grad_steps_f32(t.weight() + r * dim, o_.momentum != 0.0f ? buffer_.data() + r * dim : nullptr,
+                                       dim, row_options(), static_cast<std::size_t>(target - done));
+      return;
+    }
     // With g = 0, one step maps (p, buf) linearly: d = wd p, then momentum, then p -= lr d.
     const double lr = o_.lr, mu = o_.momentum, wd = o_.weight_decay, keep = 1.0 - static_cast<double>(o_.dampening);
     Mat2 m;
@@ -101,11 +112,11 @@ class SgdState final : public LazyState {
     else if (o_.nesterov) m = {1 - lr * wd * (1 + mu), -lr * mu * mu, wd, mu};
     else m = {1 - lr * keep * wd, -lr * mu, keep * wd, mu};
     const Mat2 mk = power(m, target - done);
-    const std::size_t dim = t.dim();
     kernels::linear2_row_f32(t.weight() + r * dim, mu != 0.0 ? buffer_.data() + r * dim : nullptr, dim, mk.a, mk.b,
                              mk.c, mk.d);
   }
 
+  static constexpr std::int64_t kReplaySteps = 8;
   SgdOptions o_;
   std::int64_t buffer_step_ = 0;  // the step that created the momentum buffer (0: none yet)
   std::vector<float> buffer_;     // rows x dim momentum buffer

@@ -26,8 +26,8 @@ struct SgdOptions {
 // One step of optimizer `owner` on `table`; does nothing when the table has no gradient.
 // Plain SGD moves the gradient's rows only. With momentum or weight decay the dense
 // mathematics moves every row; here a row without gradient owes those steps until it is next
-// read or touched, and then takes them at once: they form a linear recurrence, applied in
-// closed form (2x2 matrix power, in double). Changing an option between steps first settles
+// read or touched, and then takes them at once: replayed bit for bit when few (up to 8), else
+// as a linear recurrence in closed form (2x2 matrix power, in double). Changing an option between steps first settles
 // every row's debt, O(rows x dim), once.
 bool sgd_step(Embedding& table, std::uint32_t owner, const SgdOptions& options,
               StepAction action = StepAction::kStep);

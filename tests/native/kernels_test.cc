@@ -405,6 +405,43 @@ TEST(sgd_row_f32_reference, HandExample) {
   EXPECT_EQ(p[1], 2.5f);     // 2 + 0.25 * 2
 }
 
+class sgd_zero_grad_steps_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// Every combination of the options, with and without a buffer, for several step counts; signed
+// zeros in the row and the buffer (0 * momentum + keep * 0 keeps or drops the sign as the
+// reference does).
+TEST_P(sgd_zero_grad_steps_f32_test, MatchesReferenceBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(9500 + dim);
+  for (int mask = 0; mask < 32; ++mask) {
+    const bool nesterov = mask & 1, maximize = mask & 2, decay = mask & 4, dampen = mask & 8, with_buf = mask & 16;
+    for (std::size_t steps : {0, 1, 2, 3, 8, 40}) {
+      SCOPED_TRACE("options " + std::to_string(mask) + ", " + std::to_string(steps) + " steps");
+      const emb::SgdRowOptions o{0.01f, 0.9f, dampen ? 0.7f : 1.0f, decay ? 1e-2f : 0.0f, nesterov, maximize};
+      std::vector<float> p0 = guarded_buffer(rng, dim), b0 = guarded_buffer(rng, dim);
+      if (dim > 1) p0[1] = b0[1] = -0.0f;
+      std::vector<float> want_p = p0, want_b = b0, got_p = p0, got_b = b0;
+      emb::ref::sgd_zero_grad_steps_f32(want_p.data(), with_buf ? want_b.data() : nullptr, dim, o, steps);
+      emb::simd128::sgd_zero_grad_steps_f32(got_p.data(), with_buf ? got_b.data() : nullptr, dim, o, steps);
+      EXPECT_TRUE(same_bits(got_p, want_p));
+      EXPECT_TRUE(same_bits(got_b, want_b));
+      EXPECT_TRUE(guard_intact(got_p));
+      EXPECT_TRUE(guard_intact(got_b));
+    }
+  }
+}
+
+// The reference is sgd_row_f32 with no gradient, `steps` times.
+TEST(sgd_zero_grad_steps_f32_reference, TwoStepsByHand) {
+  float p[] = {1.0f}, buf[] = {4.0f};
+  emb::ref::sgd_zero_grad_steps_f32(p, buf, 1, emb::SgdRowOptions{0.25f, 0.5f, 1.0f, 0.0f, false, false}, 2);
+  EXPECT_EQ(buf[0], 1.0f);  // 4 * 0.5, then * 0.5
+  EXPECT_EQ(p[0], 0.25f);   // 1 - 0.25 * 2, then - 0.25 * 1
+}
+
 class linear2_row_f32_test : public ::testing::TestWithParam<std::size_t> {
  public:
   static std::vector<std::size_t> dims() { return kDims; }

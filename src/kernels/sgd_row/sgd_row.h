@@ -1,5 +1,6 @@
 // One table row's SGD step with momentum or weight decay (torch's dense SGD, element by
-// element), and the closed-form catch-up of the zero-gradient steps a row owes (src/optim/sgd.cc).
+// element), and the catch-up of the zero-gradient steps a row owes (src/optim/sgd.cc): replayed
+// step by step when few, in closed form when many.
 #pragma once
 #include <cstddef>
 
@@ -19,10 +20,13 @@ void sgd_row_f32(float* p, float* buf, const float* g, std::size_t dim, const Sg
 // (p[j], buf[j]) = (float(a p[j] + b buf[j]), float(c p[j] + d buf[j])) in double; buf == nullptr
 // reads as zeros and is not written.
 void linear2_row_f32(float* p, float* buf, std::size_t dim, double a, double b, double c, double d);
+// `steps` zero-gradient steps: sgd_row_f32(p, buf, nullptr, dim, o, false) that many times.
+void sgd_zero_grad_steps_f32(float* p, float* buf, std::size_t dim, const SgdRowOptions& o, std::size_t steps);
 }  // namespace ref
 namespace simd128 {
 // Same contracts as the ref:: versions, bit for bit.
 void sgd_row_f32(float* p, float* buf, const float* g, std::size_t dim, const SgdRowOptions& o, bool create_buffer);
 void linear2_row_f32(float* p, float* buf, std::size_t dim, double a, double b, double c, double d);
+void sgd_zero_grad_steps_f32(float* p, float* buf, std::size_t dim, const SgdRowOptions& o, std::size_t steps);
 }  // namespace simd128
 }  // namespace emb

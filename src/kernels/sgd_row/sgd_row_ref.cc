@@ -21,4 +21,8 @@ void linear2_row_f32(float* p, float* buf, std::size_t dim, double a, double b, 
     if (buf) buf[j] = static_cast<float>(c * pj + d * bj);
   }
 }
+
+void sgd_zero_grad_steps_f32(float* p, float* buf, std::size_t dim, const SgdRowOptions& o, std::size_t steps) {
+  for (std::size_t s = 0; s < steps; ++s) sgd_row_f32(p, buf, nullptr, dim, o, false);
+}
 }  // namespace emb::ref
