@@ -51,6 +51,13 @@ const CASES = [
     let out;
     return { run: () => { out = bag.forward(idx, offsets); }, result: () => out };
   }],
+  ['bag forward, the same: zero-copy bagBatch.forward', () => {
+    const bag = new lib.EmbeddingBag(100_000, 64, { seed: 1, mode: 'mean' });
+    const batch = bag.batch(65_536, 8192);
+    batch.indices.set(makeIndices(100_000, 65_536, 'uniform'));
+    batch.offsets.set(Int32Array.from({ length: 8193 }, (_, b) => b * 8));
+    return { run: () => batch.forward(), result: () => batch.output.slice() };
+  }],
 ];
 
 const one = await lib.init({ threads: 1 });
