@@ -183,6 +183,8 @@ class Embedding {
   std::vector<std::vector<std::int32_t>> slots_of_piece_;  // split_by_slot's copies, one a thread
   bool direct_gradient_ = false;  // this call's slots are the gradient's own (it had no rows)
   std::size_t slots_summed_ = 0;  // backward pieces: the slots their sums have reached
+  bool one_pass_ = false;         // backward pieces slot their rows as they sum them
+  const std::int32_t* one_pass_idx_ = nullptr;  // ... the lookups of those pieces
   // The bag kernels over bags [0, num_bags), one range of bags a thread (src/parallel). arg:
   // max's winning positions (mode kMax only).
   void pool_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets, std::size_t num_bags,

@@ -338,6 +338,58 @@ TEST_P(scatter_sum_f32_test, MatchesReferenceBitForBit) {
   }
 }
 
+class slot_sum_f32_test : public ::testing::TestWithParam<std::size_t> {
+ public:
+  static std::vector<std::size_t> dims() { return kDims; }
+};
+
+// The one-pass backward against the two passes it replaces: slots by first appearance, then
+// ref::scatter_sum_f32 (f = 1). Random rows with repeats and a padding row (skip); in one call
+// and in two pieces, from no slots and from slots an earlier call made.
+TEST_P(slot_sum_f32_test, MatchesSlotsThenScatterSumBitForBit) {
+  const std::size_t dim = GetParam();
+  std::mt19937 rng(7100 + dim);
+  constexpr std::int32_t kSkip = 3;
+  using Fn = decltype(&emb::ref::slot_sum_f32);
+  const std::pair<const char*, Fn> impls[] = {{"ref", emb::ref::slot_sum_f32}, {"simd128", emb::simd128::slot_sum_f32}};
+  for (std::size_t n : kCounts) {
+    std::vector<float> src = random_floats(rng, n * dim);
+    if (n > 0 && dim > 0) src[0] = -0.0f;  // a first entry of -0 sums to +0, as 0 + (-0)
+    const std::vector<std::int32_t> idx = random_indices(rng, n, kRows);
+    // Two slots exist already (rows 5 and 7, an earlier call's), as in a second backward.
+    const std::size_t earlier = 2;
+    std::vector<std::int32_t> want_map(kRows, -1), want_rows(earlier + n, -1), want_slots(n, emb::kSkipRow);
+    want_map[5] = 0, want_map[7] = 1, want_rows[0] = 5, want_rows[1] = 7;
+    std::size_t k = earlier;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (idx[i] == kSkip) continue;
+      std::int32_t& s = want_map[static_cast<std::size_t>(idx[i])];
+      if (s < 0) s = static_cast<std::int32_t>(k), want_rows[k++] = idx[i];
+      want_slots[i] = s;
+    }
+    const std::vector<float> start = guarded_buffer(rng, (earlier + n) * dim);  // rows 0, 1: the earlier sums
+    std::vector<float> want = start;
+    ASSERT_EQ(emb::ref::scatter_sum_f32(src.data(), n, dim, want_slots.data(), nullptr, want.data(), earlier + n, earlier), n);
+    for (const auto& [name, fn] : impls) {
+      for (std::size_t split : {n, n / 2}) {
+        SCOPED_TRACE(std::string(name) + ", n = " + std::to_string(n) + ", first piece " + std::to_string(split));
+        std::vector<std::int32_t> map(kRows, -1), rows(earlier + n, -1);
+        map[5] = 0, map[7] = 1, rows[0] = 5, rows[1] = 7;
+        std::vector<float> got = guarded_buffer(rng, (earlier + n) * dim);
+        std::copy_n(start.begin(), earlier * dim, got.begin());
+        std::size_t made = fn(src.data(), split, dim, idx.data(), kSkip, map.data(), rows.data(), got.data(), earlier);
+        made = fn(src.data() + split * dim, n - split, dim, idx.data() + split, kSkip, map.data(), rows.data(), got.data(),
+                  made);
+        EXPECT_EQ(made, k);
+        EXPECT_EQ(map, want_map);
+        EXPECT_EQ(rows, want_rows);
+        got.resize(k * dim);  // past the slots made: unspecified
+        EXPECT_TRUE(same_bits(got, std::vector<float>(want.begin(), want.begin() + static_cast<std::ptrdiff_t>(k * dim))));
+      }
+    }
+  }
+}
+
 TEST_P(scatter_sum_f32_test, BadSlotReturnsPositionAndWritesNothing) {
   const std::size_t dim = GetParam(), n = 9;
   std::mt19937 rng(8000 + dim);

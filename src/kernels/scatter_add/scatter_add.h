@@ -25,6 +25,14 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
 // min(next new slot + 1, dst_rows), and then writes nothing.
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
                             const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
+// begin_gradient's slotting and scatter_sum_f32 (f = 1) in one pass. For i in [0, n), in
+// order, unless idx[i] == skip: the entry's slot s = slot_of_row[idx[i]], or, when that is
+// negative, the next new slot k (then slot_of_row[idx[i]] = k, rows[k] = idx[i], k + 1);
+//   dst[s*dim + j] = (0 the first time, else itself) + src[i*dim + j]
+// Slots [0, k) hold running sums already (an earlier piece). Returns the new k. The caller has
+// checked every idx[i] (skip, or a row of slot_of_row) and sized rows and dst for n more slots.
+std::size_t slot_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* idx, std::int32_t skip,
+                         std::int32_t* slot_of_row, std::int32_t* rows, float* dst, std::size_t k);
 }  // namespace ref
 namespace simd128 {
 // Same contracts as the ref:: versions, bit for bit.
@@ -32,6 +40,8 @@ std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, co
                             float alpha, const float* scale, float* dst, std::size_t dst_rows);
 std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* slots,
                             const float* scale, float* dst, std::size_t dst_rows, std::size_t first_new);
+std::size_t slot_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* idx, std::int32_t skip,
+                         std::int32_t* slot_of_row, std::int32_t* rows, float* dst, std::size_t k);
 }  // namespace simd128
 
 // First i in [0, n) whose rows[i] is neither kSkipRow nor in [0, dst_rows), or n.

@@ -30,4 +30,20 @@ std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, co
   }
   return n;
 }
+
+std::size_t slot_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* idx, std::int32_t skip,
+                         std::int32_t* slot_of_row, std::int32_t* rows, float* dst, std::size_t k) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (idx[i] == skip) continue;
+    std::int32_t& s = slot_of_row[idx[i]];
+    const bool first = s < 0;
+    if (first) {
+      s = static_cast<std::int32_t>(k);
+      rows[k++] = idx[i];
+    }
+    float* out = dst + static_cast<std::size_t>(s) * dim;
+    for (std::size_t j = 0; j < dim; ++j) out[j] = (first ? 0.0f : out[j]) + src[i * dim + j];
+  }
+  return k;
+}
 }  // namespace emb::ref

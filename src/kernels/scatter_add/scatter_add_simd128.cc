@@ -19,6 +19,19 @@ inline void add_scaled_row(const float* in, float factor, float* out, std::size_
     wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_f32x4_mul(f, wasm_v128_load(in + j))));
   for (; j < dim; ++j) out[j] += factor * in[j];
 }
+
+// out[j] += in[j] for j in [0, dim).
+inline void add_row(const float* in, float* out, std::size_t dim) {
+  std::size_t j = 0;
+  for (; j + 8 <= dim; j += 8) {
+    const v128_t a = wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(in + j));
+    const v128_t b = wasm_f32x4_add(wasm_v128_load(out + j + 4), wasm_v128_load(in + j + 4));
+    wasm_v128_store(out + j, a);
+    wasm_v128_store(out + j + 4, b);
+  }
+  for (; j + 4 <= dim; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(wasm_v128_load(out + j), wasm_v128_load(in + j)));
+  for (; j < dim; ++j) out[j] += in[j];
+}
 }  // namespace
 
 std::size_t scatter_add_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* rows,
@@ -57,5 +70,26 @@ std::size_t scatter_sum_f32(const float* src, std::size_t n, std::size_t dim, co
     for (; j < dim; ++j) out[j] = 0.0f + factor * in[j];
   }
   return n;
+}
+
+std::size_t slot_sum_f32(const float* src, std::size_t n, std::size_t dim, const std::int32_t* idx, std::int32_t skip,
+                         std::int32_t* slot_of_row, std::int32_t* rows, float* dst, std::size_t k) {
+  const v128_t zero = wasm_f32x4_splat(0.0f);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (idx[i] == skip) continue;
+    std::int32_t& s = slot_of_row[idx[i]];
+    const float* in = src + i * dim;
+    if (s >= 0) {
+      add_row(in, dst + static_cast<std::size_t>(s) * dim, dim);
+      continue;
+    }
+    s = static_cast<std::int32_t>(k);
+    rows[k] = idx[i];
+    float* out = dst + k++ * dim;  // the slot's first entry: 0 + src, the reference's first addition
+    std::size_t j = 0;
+    for (; j + 4 <= dim; j += 4) wasm_v128_store(out + j, wasm_f32x4_add(zero, wasm_v128_load(in + j)));
+    for (; j < dim; ++j) out[j] = 0.0f + in[j];
+  }
+  return k;
 }
 }  // namespace emb::simd128
