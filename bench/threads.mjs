@@ -80,3 +80,19 @@ for (const [k, [name]] of CASES.entries()) {
   const [ta, tb] = samples.map(median);
   console.log(`| ${name} | ${(ta * 1e3).toFixed(2)} ms | ${(tb * 1e3).toFixed(2)} ms | ${(ta / tb).toFixed(2)}× |`);
 }
+
+// What the copying calls pay in the threads build: its wasm memory is shared, and V8 copies into
+// and out of shared memory word by word (relaxed atomics) rather than with memcpy.
+const floats = 256 * 1024, src = randomFloats(floats, 5), back = new Float32Array(floats);
+const memories = [['an ArrayBuffer', new ArrayBuffer(4 * floats)], ['shared wasm memory', new WebAssembly.Memory({ initial: 16, maximum: 16, shared: true }).buffer]];
+const copies = memories.map(([name, buffer]) => {
+  const view = new Float32Array(buffer, 0, floats);
+  return { name, into: [], out: [], view };
+});
+for (let r = 0; r < REPS; ++r) {
+  for (const c of copies) {
+    c.into.push(timeSync(() => c.view.set(src), 50));
+    c.out.push(timeSync(() => back.set(c.view), 50));
+  }
+}
+console.log(`\nCopying 1 MB with TypedArray.prototype.set (median of ${REPS}): ${copies.map((c) => `${c.name}: in ${(median(c.into) * 1e6).toFixed(0)} µs, out ${(median(c.out) * 1e6).toFixed(0)} µs`).join('; ')}.`);
