@@ -5,9 +5,10 @@ import { Batch } from './batch.js';
 import { Table, TABLE_OPTIONS, kCopyRows, kCore, kTrainable } from './table.js';
 import { openRemote } from './open-remote.js';
 
-// Forward's copy-out and backward's copy-in go in pieces that stay in L2 between JS and wasm:
-// 64 KB; with threads 1 MB a thread, the least work the core splits (kPieceWork, src/parallel).
-const pieceRows = (rt, dim) => Math.max(1, Math.floor((rt.threads > 1 ? 1024 * 1024 * rt.threads : 64 * 1024) / (4 * dim)));
+// Forward's copy-out and backward's copy-in go in pieces of 1 MB a thread (the least work the
+// core splits, kPieceWork in src/parallel), which stay in cache between JS and wasm: a training
+// step at V = 10k 4-11% faster than with 64 KB pieces (more calls), 16 KB slower still.
+const pieceRows = (rt, dim) => Math.max(1, Math.floor((1024 * 1024 * rt.threads) / (4 * dim)));
 
 export class Embedding extends Table {
   static optionNames = TABLE_OPTIONS;
