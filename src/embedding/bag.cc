@@ -16,13 +16,17 @@ std::int64_t Embedding::bag_forward(const std::int32_t* idx, std::size_t n, cons
 
 void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets, std::size_t num_bags,
                           BagMode mode, const float* psw, float* out, std::int32_t* arg) {
-  if (thread_count() > 1) {  // a helper thread must not allocate
-    offsets_of_piece_.resize(thread_count());
+  // Ranges of bags, 4 a thread (a helper that starts late then holds up less of the call); a
+  // range that does not start at position 0 gets its offsets rebased (the kernels take bags
+  // from position 0), and max's winners back as whole-call positions.
+  const std::uint64_t work = (std::uint64_t{n} + num_bags) * dim_;
+  constexpr std::size_t kPiecesPerThread = 4;
+  const std::size_t pieces = piece_count(num_bags, work, kPiecesPerThread);
+  if (pieces > 1) {  // a helper thread must not allocate
+    offsets_of_piece_.resize(pieces);
     for (std::vector<std::int32_t>& piece : offsets_of_piece_) piece.resize(num_bags + 1);
   }
-  // One range of bags a thread; a range that does not start at position 0 gets its offsets
-  // rebased (the kernels take bags from position 0), and max's winners back as whole-call positions.
-  parallel_for(num_bags, (std::uint64_t{n} + num_bags) * dim_, [&](std::size_t piece, std::size_t b0, std::size_t b1) {
+  parallel_for(num_bags, work, [&](std::size_t piece, std::size_t b0, std::size_t b1) {
     const std::int32_t first = offsets[b0];
     const std::int32_t* piece_offsets = offsets + b0;
     if (b0 != 0) {  // (never on one thread: b0 is then the constant 0, and this goes away)
@@ -42,7 +46,7 @@ void Embedding::pool_bags(const std::int32_t* idx, std::size_t n, const std::int
       kernels::bag_sum_f32(weight_, rows_, dim_, idx + first, count, piece_offsets, b1 - b0,
                            psw ? psw + first : nullptr, padding_idx, mode == BagMode::kMean, out + b0 * dim_);
     }
-  });
+  }, kPiecesPerThread);
 }
 
 std::int64_t Embedding::bag_backward(const std::int32_t* idx, std::size_t n, const std::int32_t* offsets,

@@ -125,9 +125,11 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
   if (m == 0 || k == 0) return true;
   const bool cosine = nq.metric == Metric::kCosine, l2 = nq.metric == Metric::kL2;
 
-  // Rows split into one range a thread (src/parallel), each range keeping its own k best per
-  // query, merged at the end; on one thread the heaps are the output itself.
-  const std::size_t pieces = piece_count(rows, std::uint64_t{rows} * dim * m);
+  // Rows split into ranges, 4 a thread (src/parallel: a helper that starts late then holds up
+  // less of the call), each range keeping its own k best per query, merged at the end; on one
+  // thread the heaps are the output itself.
+  constexpr std::size_t kPiecesPerThread = 4;
+  const std::size_t pieces = piece_count(rows, std::uint64_t{rows} * dim * m, kPiecesPerThread);
   const std::size_t group = std::min(m, kQueryGroup);
   const std::size_t block = std::max<std::size_t>(4, std::min(kMaxBlockRows, kBlockScores / group) & ~std::size_t{3});
   const std::unique_ptr<float[]> scores = allocate<float>(pieces * group * block);
@@ -187,7 +189,7 @@ bool nearest(RowSource& src, const NearestQuery& nq, std::int32_t* index, float*
       }
       for (std::size_t q = 0; q < g; ++q) heaps[q].finish(pieces == 1 && l2);
     }
-  });
+  }, kPiecesPerThread);
   if (pieces > 1) merge_pieces(piece_keys.get(), piece_rows.get(), pieces, m, k, l2, index, score);
   return true;
 }
