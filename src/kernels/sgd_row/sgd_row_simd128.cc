@@ -4,7 +4,8 @@
 namespace emb::simd128 {
 namespace {
 // The usual momentum step (no nesterov, no maximize, an existing buffer) with its options fixed
-// at compile time: the general loop below tests them per vector, which costs ~1.5x here.
+// at compile time: the general loop below tests them per vector (momentum steps at V = 10k
+// 3-10% faster this way, A/B).
 template <bool kGrad, bool kDecay>
 void momentum_row(float* p, float* buf, const float* g, std::size_t dim, const SgdRowOptions& o) {
   const v128_t wd = wasm_f32x4_splat(o.weight_decay), mu = wasm_f32x4_splat(o.momentum);
@@ -76,6 +77,7 @@ void sgd_row_f32(float* p, float* buf, const float* g, std::size_t dim, const Sg
   }
   if (j < dim) ref::sgd_row_f32(p + j, buf ? buf + j : nullptr, g ? g + j : nullptr, dim - j, o, create_buffer);
 }
+
 void sgd_zero_grad_steps_f32(float* p, float* buf, std::size_t dim, const SgdRowOptions& o, std::size_t steps) {
   if (buf && !o.nesterov && !o.maximize) {
     o.weight_decay != 0.0f ? momentum_zero_grad_steps<true>(p, buf, dim, o, steps)
