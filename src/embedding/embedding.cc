@@ -199,8 +199,12 @@ std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
   // (begin_gradient touches them a block ahead; one pass was 15-30% slower at 1M rows). One
   // pass runs on one thread, and beats two passes split over two (bench/threads.mjs, V = 100k:
   // the zero-copy backward 0.93x one thread's time when split, 1.00x in one pass).
-  constexpr std::size_t kOnePassMapBytes = std::size_t{1} << 20;
-  one_pass_ = !scale_grad_by_freq && rows_ * sizeof(std::int32_t) <= kOnePassMapBytes;
+  // Its sums are sized before the rows are counted (a slot a lookup, at most one a row): up to
+  // 16 MB, so that a huge batch of few distinct rows does not hold memory it never uses.
+  constexpr std::size_t kOnePassMapBytes = std::size_t{1} << 20, kOnePassSumBytes = std::size_t{16} << 20;
+  const std::size_t most = n < rows_ ? n : rows_;
+  one_pass_ = !scale_grad_by_freq && rows_ * sizeof(std::int32_t) <= kOnePassMapBytes &&
+              most * dim_ <= kOnePassSumBytes / sizeof(float);
   if (one_pass_) {
     const std::size_t bad = first_out_of_range(idx, n, rows_);
     if (bad != n) {
@@ -211,7 +215,6 @@ std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
     if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
     if (!direct_gradient_) slot_map();
     one_pass_idx_ = idx;
-    const std::size_t most = n < rows_ ? n : rows_;  // slots: at most one a lookup, one a row
     call_rows_.resize(most);
     call_values_.resize(most * dim_);
     slots_summed_ = 0;

@@ -224,6 +224,25 @@ test('forward and backward of calls bigger than their 1 MB copy pieces equal the
   for (const t of [copying, zeroCopy]) t.dispose();
 });
 
+test('backward sums the same bits in one pass (tables up to 262k rows) and in two (bigger tables)', () => {
+  // The gradient depends on the lookups and gradOutput only: the same lookups into a 1,000-row
+  // table (one pass) and a 300,000-row one (two passes: slots first, then sums) must agree.
+  const n = 5000, dim = 8;
+  const next = random(29);
+  const idx = Int32Array.from({ length: n }, () => Math.floor(next() * 1000));
+  const G = Float32Array.from({ length: n * dim }, () => next() * 2 - 1);
+  const small = new Embedding(1000, dim, { seed: 2, paddingIdx: 7 });
+  const big = new Embedding(300_000, dim, { seed: 2, paddingIdx: 7 });
+  for (let call = 0; call < 2; ++call) {  // a second call adds to the gradient of the first
+    small.backward(idx, G);
+    big.backward(idx, G);
+    assert.deepEqual(small.grad.indices, big.grad.indices);
+    assert.deepEqual(small.grad.values, big.grad.values);
+  }
+  assert.ok(!small.grad.indices.includes(7), 'the padding row gets no gradient');
+  for (const t of [small, big]) t.dispose();
+});
+
 test('Batch: bad n or indices throw before anything changes; views are fresh after growth', () => {
   const emb = Embedding.fromPretrained([[3, 4], [6, 8]], { maxNorm: 1, freeze: false });
   const batch = emb.batch(3);
