@@ -32,6 +32,7 @@ void Embedding::adopt(float* weight, std::size_t rows, std::size_t dim) {
   dim_ = dim;
   grad_ = SparseGrad{};  // a new table starts without gradient, row maps or optimizer state
   grad_slot_of_row_.clear();
+  grad_map_stale_ = false;
   slot_of_row_.clear();
   optimizer_state_.reset();
   row_norms_.reset();
@@ -116,6 +117,9 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   // With no gradient rows yet (the usual zeroGrad-backward-step loop), this call's gradient
   // becomes the whole gradient: slot it straight into the gradient's own row map.
   direct_gradient_ = grad_.rows.empty();
+  // Tables whose row map falls out of L2 slot the call's rows in a hash table sized to the call
+  // (row_slots.h); the gradient's own map is then filled only when something reads it.
+  if (rows_ * sizeof(std::int32_t) > kSlotMapBytes) return slot_hashed(idx, n);
   if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
   std::vector<std::int32_t>& slot_of_row = direct_gradient_ ? grad_slot_of_row_ : slot_map();
   // Sized for the worst case (every lookup a new row) and trimmed after: the loop then stores
@@ -154,6 +158,43 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   return n;
 }
 
+std::size_t Embedding::slot_hashed(const std::int32_t* idx, std::size_t n) {
+  row_slots_.reset(n);
+  call_rows_.resize(n);
+  counts_.resize(n);
+  targets_.resize(n);
+  std::int32_t* rows = call_rows_.data();
+  std::int32_t* counts = counts_.data();
+  std::int32_t* targets = targets_.data();
+  const std::int32_t padding = padding_idx;
+  std::int32_t k = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::int32_t r = idx[i];
+    if (r == padding) {
+      targets[i] = kSkipRow;
+      continue;
+    }
+    const std::int32_t s = row_slots_.find_or_add(r, k);
+    if (s == k) {
+      rows[k] = r;
+      counts[k++] = 0;
+    }
+    ++counts[s];
+    targets[i] = s;
+  }
+  call_rows_.resize(static_cast<std::size_t>(k));
+  counts_.resize(static_cast<std::size_t>(k));
+  if (direct_gradient_) grad_map_stale_ = true;
+  return n;
+}
+
+void Embedding::sync_grad_map() {
+  if (!grad_map_stale_) return;
+  grad_map_stale_ = false;
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  for (std::size_t s = 0; s < grad_.rows.size(); ++s) grad_slot_of_row_[grad_.rows[s]] = static_cast<std::int32_t>(s);
+}
+
 void Embedding::end_gradient() {
   grad_.present = true;
   if (one_pass_) {
@@ -169,6 +210,8 @@ void Embedding::end_gradient() {
     return;
   }
   // Append rows seen for the first time, then add this call's rows into theirs.
+  sync_grad_map();
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
   targets_.resize(call_rows_.size());
   for (std::size_t s = 0; s < call_rows_.size(); ++s) {
     std::int32_t& g = grad_slot_of_row_[call_rows_[s]];
@@ -201,9 +244,9 @@ std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
   // the zero-copy backward 0.93x one thread's time when split, 1.00x in one pass).
   // Its sums are sized before the rows are counted (a slot a lookup, at most one a row): up to
   // 16 MB, so that a huge batch of few distinct rows does not hold memory it never uses.
-  constexpr std::size_t kOnePassMapBytes = std::size_t{1} << 20, kOnePassSumBytes = std::size_t{16} << 20;
+  constexpr std::size_t kOnePassSumBytes = std::size_t{16} << 20;
   const std::size_t most = n < rows_ ? n : rows_;
-  one_pass_ = !scale_grad_by_freq && rows_ * sizeof(std::int32_t) <= kOnePassMapBytes &&
+  one_pass_ = !scale_grad_by_freq && rows_ * sizeof(std::int32_t) <= kSlotMapBytes &&
               most * dim_ <= kOnePassSumBytes / sizeof(float);
   if (one_pass_) {
     const std::size_t bad = first_out_of_range(idx, n, rows_);
@@ -252,6 +295,10 @@ void Embedding::backward_piece(std::size_t start, std::size_t count, const float
 }
 
 const float* Embedding::grad_row(std::size_t r) const {
+  if (grad_map_stale_) {  // a hashed call's rows, not in the map: look r up among them
+    const auto at = std::find(grad_.rows.begin(), grad_.rows.end(), static_cast<std::int32_t>(r));
+    return at == grad_.rows.end() ? nullptr : grad_.values.data() + static_cast<std::size_t>(at - grad_.rows.begin()) * dim_;
+  }
   if (grad_slot_of_row_.size() != rows_ || grad_slot_of_row_[r] < 0) return nullptr;
   return grad_.values.data() + static_cast<std::size_t>(grad_slot_of_row_[r]) * dim_;
 }
@@ -264,6 +311,8 @@ void Embedding::coalesce_grad() {
   std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return grad_.rows[a] < grad_.rows[b]; });
   std::vector<std::int32_t> rows(k);
   FloatBuffer values(k * dim_);
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  grad_map_stale_ = false;  // every gradient row's entry is written below
   for (std::size_t s = 0; s < k; ++s) {
     rows[s] = grad_.rows[order[s]];
     std::copy_n(grad_.values.begin() + static_cast<std::ptrdiff_t>(order[s] * dim_), dim_,
@@ -275,7 +324,9 @@ void Embedding::coalesce_grad() {
 }
 
 void Embedding::zero_grad() {
-  for (std::int32_t r : grad_.rows) grad_slot_of_row_[r] = -1;
+  if (!grad_map_stale_)  // (a stale map holds no entries of these rows)
+    for (std::int32_t r : grad_.rows) grad_slot_of_row_[r] = -1;
+  grad_map_stale_ = false;
   grad_.rows.clear();
   grad_.values.clear();
 }
