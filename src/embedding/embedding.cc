@@ -118,8 +118,10 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   // becomes the whole gradient: slot it straight into the gradient's own row map.
   direct_gradient_ = grad_.rows.empty();
   // Tables whose row map falls out of L2 slot the call's rows in a hash table sized to the call
-  // (row_slots.h); the gradient's own map is then filled only when something reads it.
-  if (rows_ * sizeof(std::int32_t) > kSlotMapBytes) return slot_hashed(idx, n);
+  // (row_slots.h), unless the call is so big that the table would outgrow the map; the
+  // gradient's own map is then filled only when something reads it.
+  const std::size_t map_bytes = rows_ * sizeof(std::int32_t);
+  if (map_bytes > kSlotMapBytes && RowSlots::bytes_for(n < rows_ ? n : rows_) <= map_bytes) return slot_hashed(idx, n);
   if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
   std::vector<std::int32_t>& slot_of_row = direct_gradient_ ? grad_slot_of_row_ : slot_map();
   // Sized for the worst case (every lookup a new row) and trimmed after: the loop then stores
@@ -159,7 +161,7 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
 }
 
 std::size_t Embedding::slot_hashed(const std::int32_t* idx, std::size_t n) {
-  row_slots_.reset(n);
+  row_slots_.reset(n < rows_ ? n : rows_);  // distinct rows: at most one a lookup, one a table row
   call_rows_.resize(n);
   counts_.resize(n);
   targets_.resize(n);

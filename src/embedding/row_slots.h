@@ -10,12 +10,17 @@ namespace emb {
 
 class RowSlots {
  public:
-  // Empties the table, with room for n distinct rows.
-  void reset(std::size_t n) {
+  // The bytes reset(n) takes: a power of two cells, at least 2n, 8 bytes each.
+  static std::size_t bytes_for(std::size_t n) {
     std::size_t cells = 16;
     while (cells < 2 * n) cells *= 2;
-    cells_.assign(cells, kEmpty);
-    mask_ = cells - 1;
+    return cells * sizeof(std::uint64_t);
+  }
+
+  // Empties the table, with room for n distinct rows.
+  void reset(std::size_t n) {
+    cells_.assign(bytes_for(n) / sizeof(std::uint64_t), kEmpty);
+    mask_ = cells_.size() - 1;
   }
 
   // Row r's slot; a row not seen before gets `next` (and the caller moves next on).

@@ -1,7 +1,7 @@
 // The API of shared/API.md as users call it: names, defaults, shapes, ownership.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { init, Embedding, SGD, Table, Optimizer, version } from 'wasm-embedding';
+import { init, Embedding, EmbeddingBag, SGD, Table, Optimizer, version } from 'wasm-embedding';
 import { random } from './helpers.mjs';
 
 const info = await init();
@@ -224,23 +224,34 @@ test('forward and backward of calls bigger than their 1 MB copy pieces equal the
   for (const t of [copying, zeroCopy]) t.dispose();
 });
 
-test('backward sums the same bits in one pass (tables up to 262k rows) and in two (bigger tables)', () => {
-  // The gradient depends on the lookups and gradOutput only: the same lookups into a 1,000-row
-  // table (one pass) and a 300,000-row one (two passes: slots first, then sums) must agree.
+test('gradients are the same bits whichever way a table slots its rows (by size and batch)', () => {
+  // A gradient depends on the lookups and gradOutput only. The same lookups into a 1,000-row
+  // table (backward in one pass, a row map), a 300,000-row one (two passes, rows slotted in a
+  // hash table sized to the call) and, with scaleGradByFreq, both in two passes; bags too.
   const n = 5000, dim = 8;
   const next = random(29);
   const idx = Int32Array.from({ length: n }, () => Math.floor(next() * 1000));
   const G = Float32Array.from({ length: n * dim }, () => next() * 2 - 1);
-  const small = new Embedding(1000, dim, { seed: 2, paddingIdx: 7 });
-  const big = new Embedding(300_000, dim, { seed: 2, paddingIdx: 7 });
-  for (let call = 0; call < 2; ++call) {  // a second call adds to the gradient of the first
-    small.backward(idx, G);
-    big.backward(idx, G);
-    assert.deepEqual(small.grad.indices, big.grad.indices);
-    assert.deepEqual(small.grad.values, big.grad.values);
+  const offsets = Int32Array.from({ length: 1000 }, (_, b) => b * 5 - (b % 7 === 3 ? 2 : 0));
+  const bagG = Float32Array.from({ length: 1000 * dim }, () => next() * 2 - 1);
+  const cases = [
+    ['Embedding', (rows) => new Embedding(rows, dim, { seed: 2, paddingIdx: 7 }), (t) => t.backward(idx, G)],
+    ['Embedding, scaleGradByFreq', (rows) => new Embedding(rows, dim, { seed: 2, paddingIdx: 7, scaleGradByFreq: true }), (t) => t.backward(idx, G)],
+    ['EmbeddingBag mean', (rows) => new EmbeddingBag(rows, dim, { seed: 2, paddingIdx: 7, mode: 'mean' }), (t) => t.backward(idx, offsets, bagG)],
+  ];
+  for (const [name, make, backward] of cases) {
+    const small = make(1000), big = make(300_000);
+    // Two calls in a row (the second adds to the first's gradient, unread in between), then
+    // after zeroGrad a third on its own, then a fourth adding to a gradient that was read.
+    for (const calls of [2, 1, 1]) {
+      for (let c = 0; c < calls; ++c) for (const t of [small, big]) backward(t);
+      assert.deepEqual(small.grad.indices, big.grad.indices, `${name}, after ${calls} call(s)`);
+      assert.deepEqual(small.grad.values, big.grad.values, `${name}, after ${calls} call(s)`);
+      if (calls === 2) for (const t of [small, big]) t.zeroGrad();
+    }
+    assert.ok(!small.grad.indices.includes(7), `${name}: the padding row gets no gradient`);
+    for (const t of [small, big]) t.dispose();
   }
-  assert.ok(!small.grad.indices.includes(7), 'the padding row gets no gradient');
-  for (const t of [small, big]) t.dispose();
 });
 
 test('Batch: bad n or indices throw before anything changes; views are fresh after growth', () => {
