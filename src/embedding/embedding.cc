@@ -111,64 +111,14 @@ void Embedding::gather(const std::int32_t* idx, std::size_t n, float* out) const
       4);
 }
 
-std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
-  const std::size_t bad = first_out_of_range(idx, n, rows_);
-  if (bad != n) return bad;
-  // With no gradient rows yet (the usual zeroGrad-backward-step loop), this call's gradient
-  // becomes the whole gradient: slot it straight into the gradient's own row map.
-  direct_gradient_ = grad_.rows.empty();
-  // Tables whose row map falls out of L2 slot the call's rows in a hash table sized to the call
-  // (row_slots.h), unless the call is so big that the table would outgrow the map; the
-  // gradient's own map is then filled only when something reads it.
-  const std::size_t map_bytes = rows_ * sizeof(std::int32_t);
-  if (map_bytes > kSlotMapBytes && RowSlots::bytes_for(n < rows_ ? n : rows_) <= map_bytes) return slot_hashed(idx, n);
-  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
-  std::vector<std::int32_t>& slot_of_row = direct_gradient_ ? grad_slot_of_row_ : slot_map();
-  // Sized for the worst case (every lookup a new row) and trimmed after: the loop then stores
-  // through plain pointers (push_back's capacity checks cost ~10% of a step at V = 10k).
-  call_rows_.resize(n);
-  counts_.resize(n);
-  targets_.resize(n);
-  std::int32_t* rows = call_rows_.data();
-  std::int32_t* counts = counts_.data();
-  std::int32_t* targets = targets_.data();
-  std::int32_t* map = slot_of_row.data();
-  const std::int32_t padding = padding_idx;
-  std::int32_t k = 0;
-  RowToucher ahead(map, sizeof(std::int32_t), rows_, idx, n);  // a V-sized map: misses at 1M rows
-  for (std::size_t i = 0; i < n; ++i) {
-    ahead.before(i);
-    const std::int32_t r = idx[i];
-    if (r == padding) {
-      targets[i] = kSkipRow;
-      continue;
-    }
-    std::int32_t s = map[r];
-    if (s < 0) {
-      s = k++;
-      map[r] = s;
-      rows[s] = r;
-      counts[s] = 0;
-    }
-    ++counts[s];
-    targets[i] = s;
-  }
-  call_rows_.resize(static_cast<std::size_t>(k));
-  counts_.resize(static_cast<std::size_t>(k));
-  if (!direct_gradient_)
-    for (std::int32_t r : call_rows_) slot_of_row[r] = -1;
-  return n;
-}
-
-std::size_t Embedding::slot_hashed(const std::int32_t* idx, std::size_t n) {
-  row_slots_.reset(n < rows_ ? n : rows_);  // distinct rows: at most one a lookup, one a table row
-  call_rows_.resize(n);
-  counts_.resize(n);
-  targets_.resize(n);
-  std::int32_t* rows = call_rows_.data();
-  std::int32_t* counts = counts_.data();
-  std::int32_t* targets = targets_.data();
-  const std::int32_t padding = padding_idx;
+namespace {
+// Numbers the distinct non-padding rows of idx by first appearance: targets[i] = entry i's slot
+// (kSkipRow for padding), rows[s] and counts[s] = slot s's row and multiplicity. slot_of(r,
+// next, i) gives row r's slot, or `next` for a row not seen before (and remembers it). Returns
+// how many slots it made.
+template <typename SlotOf>
+std::size_t number_rows(const std::int32_t* idx, std::size_t n, std::int32_t padding, SlotOf&& slot_of,
+                        std::int32_t* rows, std::int32_t* counts, std::int32_t* targets) {
   std::int32_t k = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const std::int32_t r = idx[i];
@@ -176,7 +126,7 @@ std::size_t Embedding::slot_hashed(const std::int32_t* idx, std::size_t n) {
       targets[i] = kSkipRow;
       continue;
     }
-    const std::int32_t s = row_slots_.find_or_add(r, k);
+    const std::int32_t s = slot_of(r, k, i);
     if (s == k) {
       rows[k] = r;
       counts[k++] = 0;
@@ -184,9 +134,50 @@ std::size_t Embedding::slot_hashed(const std::int32_t* idx, std::size_t n) {
     ++counts[s];
     targets[i] = s;
   }
-  call_rows_.resize(static_cast<std::size_t>(k));
-  counts_.resize(static_cast<std::size_t>(k));
-  if (direct_gradient_) grad_map_stale_ = true;
+  return static_cast<std::size_t>(k);
+}
+}  // namespace
+
+std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
+  const std::size_t bad = first_out_of_range(idx, n, rows_);
+  if (bad != n) return bad;
+  // With no gradient rows yet (the usual zeroGrad-backward-step loop), this call's gradient
+  // becomes the whole gradient: slot it straight into the gradient's own row map.
+  direct_gradient_ = grad_.rows.empty();
+  // Sized for the worst case (every lookup a new row) and trimmed after: the loop then stores
+  // through plain pointers (push_back's capacity checks cost ~10% of a step at V = 10k).
+  call_rows_.resize(n);
+  counts_.resize(n);
+  targets_.resize(n);
+  // Tables whose row map falls out of L2 slot the call's rows in a hash table sized to the call
+  // (row_slots.h), unless the call is so big that the table would outgrow the map; the
+  // gradient's own map is then filled only when something reads it (sync_grad_map).
+  const std::size_t map_bytes = rows_ * sizeof(std::int32_t), most = n < rows_ ? n : rows_;
+  std::size_t k;
+  if (map_bytes > kSlotMapBytes && RowSlots::bytes_for(most) <= map_bytes) {
+    row_slots_.reset(most);
+    k = number_rows(
+        idx, n, padding_idx, [&](std::int32_t r, std::int32_t next, std::size_t) { return row_slots_.find_or_add(r, next); },
+        call_rows_.data(), counts_.data(), targets_.data());
+    if (direct_gradient_) grad_map_stale_ = true;
+  } else {
+    if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+    std::int32_t* map = direct_gradient_ ? grad_slot_of_row_.data() : slot_map().data();
+    RowToucher ahead(map, sizeof(std::int32_t), rows_, idx, n);  // a V-sized map: misses in big tables
+    k = number_rows(
+        idx, n, padding_idx,
+        [&](std::int32_t r, std::int32_t next, std::size_t i) {
+          ahead.before(i);
+          std::int32_t& s = map[r];
+          if (s < 0) s = next;
+          return s;
+        },
+        call_rows_.data(), counts_.data(), targets_.data());
+    if (!direct_gradient_)
+      for (std::size_t s = 0; s < k; ++s) map[call_rows_[s]] = -1;
+  }
+  call_rows_.resize(k);
+  counts_.resize(k);
   return n;
 }
 

@@ -197,12 +197,10 @@ class Embedding {
   // Row maps up to this size stay in L2 (1 MB: 262k rows): beyond, calls slot their rows in a
   // hash table sized to the call (row_slots_), and backward takes two passes.
   static constexpr std::size_t kSlotMapBytes = std::size_t{1} << 20;
-  // begin_gradient for big tables: the same slots, from row_slots_.
-  std::size_t slot_hashed(const std::int32_t* idx, std::size_t n);
-  RowSlots row_slots_;
+  RowSlots row_slots_;  // begin_gradient's slots in big tables
   // Fills grad_slot_of_row_ from the gradient's rows when a hashed call left it behind.
   void sync_grad_map();
-  bool grad_map_stale_ = false;  // grad_slot_of_row_ lacks the gradient's rows (slot_hashed)
+  bool grad_map_stale_ = false;  // grad_slot_of_row_ lacks the gradient's rows (hashed slots)
 
   float* weight_ = nullptr;
   std::size_t rows_ = 0, dim_ = 0;
