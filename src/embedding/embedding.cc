@@ -49,6 +49,15 @@ std::vector<std::int32_t>& Embedding::slot_map() {
   return slot_of_row_;
 }
 
+std::vector<std::int32_t>& Embedding::grad_map() {
+  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  if (grad_map_stale_) {  // a hashed call's rows (begin_gradient): entered now that they are wanted
+    grad_map_stale_ = false;
+    for (std::size_t s = 0; s < grad_.rows.size(); ++s) grad_slot_of_row_[grad_.rows[s]] = static_cast<std::int32_t>(s);
+  }
+  return grad_slot_of_row_;
+}
+
 void Embedding::catch_up(const std::int32_t* idx, std::size_t n) {
   if (optimizer_state_) optimizer_state_->catch_up(*this, idx, n);
 }
@@ -151,7 +160,7 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   targets_.resize(n);
   // Tables whose row map falls out of L2 slot the call's rows in a hash table sized to the call
   // (row_slots.h), unless the call is so big that the table would outgrow the map; the
-  // gradient's own map is then filled only when something reads it (sync_grad_map).
+  // gradient's own map is then filled only when something reads it (grad_map).
   const std::size_t map_bytes = rows_ * sizeof(std::int32_t), most = n < rows_ ? n : rows_;
   std::size_t k;
   if (map_bytes > kSlotMapBytes && RowSlots::bytes_for(most) <= map_bytes) {
@@ -161,8 +170,7 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
         call_rows_.data(), counts_.data(), targets_.data());
     if (direct_gradient_) grad_map_stale_ = true;
   } else {
-    if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
-    std::int32_t* map = direct_gradient_ ? grad_slot_of_row_.data() : slot_map().data();
+    std::int32_t* map = direct_gradient_ ? grad_map().data() : slot_map().data();
     RowToucher ahead(map, sizeof(std::int32_t), rows_, idx, n);  // a V-sized map: misses in big tables
     k = number_rows(
         idx, n, padding_idx,
@@ -181,13 +189,6 @@ std::size_t Embedding::begin_gradient(const std::int32_t* idx, std::size_t n) {
   return n;
 }
 
-void Embedding::sync_grad_map() {
-  if (!grad_map_stale_) return;
-  grad_map_stale_ = false;
-  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
-  for (std::size_t s = 0; s < grad_.rows.size(); ++s) grad_slot_of_row_[grad_.rows[s]] = static_cast<std::int32_t>(s);
-}
-
 void Embedding::end_gradient() {
   grad_.present = true;
   if (one_pass_) {
@@ -203,11 +204,10 @@ void Embedding::end_gradient() {
     return;
   }
   // Append rows seen for the first time, then add this call's rows into theirs.
-  sync_grad_map();
-  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
+  std::vector<std::int32_t>& map = grad_map();
   targets_.resize(call_rows_.size());
   for (std::size_t s = 0; s < call_rows_.size(); ++s) {
-    std::int32_t& g = grad_slot_of_row_[call_rows_[s]];
+    std::int32_t& g = map[call_rows_[s]];
     if (g < 0) {
       g = static_cast<std::int32_t>(grad_.rows.size());
       grad_.rows.push_back(call_rows_[s]);
@@ -248,8 +248,7 @@ std::int64_t Embedding::begin_backward(const std::int32_t* idx, std::size_t n) {
       return static_cast<std::int64_t>(bad);
     }
     direct_gradient_ = grad_.rows.empty();
-    if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
-    if (!direct_gradient_) slot_map();
+    direct_gradient_ ? grad_map() : slot_map();  // sized (and current) before the pieces use one
     one_pass_idx_ = idx;
     call_rows_.resize(most);
     call_values_.resize(most * dim_);
@@ -304,13 +303,12 @@ void Embedding::coalesce_grad() {
   std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return grad_.rows[a] < grad_.rows[b]; });
   std::vector<std::int32_t> rows(k);
   FloatBuffer values(k * dim_);
-  if (grad_slot_of_row_.size() != rows_) grad_slot_of_row_.assign(rows_, -1);  // O(rows) ints, once
-  grad_map_stale_ = false;  // every gradient row's entry is written below
+  std::vector<std::int32_t>& map = grad_map();
   for (std::size_t s = 0; s < k; ++s) {
     rows[s] = grad_.rows[order[s]];
     std::copy_n(grad_.values.begin() + static_cast<std::ptrdiff_t>(order[s] * dim_), dim_,
                 values.begin() + static_cast<std::ptrdiff_t>(s * dim_));
-    grad_slot_of_row_[rows[s]] = static_cast<std::int32_t>(s);
+    map[rows[s]] = static_cast<std::int32_t>(s);
   }
   grad_.rows.swap(rows);
   grad_.values.swap(values);

@@ -198,8 +198,9 @@ class Embedding {
   // hash table sized to the call (row_slots_), and backward takes two passes.
   static constexpr std::size_t kSlotMapBytes = std::size_t{1} << 20;
   RowSlots row_slots_;  // begin_gradient's slots in big tables
-  // Fills grad_slot_of_row_ from the gradient's rows when a hashed call left it behind.
-  void sync_grad_map();
+  // grad_slot_of_row_, sized to the table and holding every gradient row (entered now if a
+  // hashed call left them out).
+  std::vector<std::int32_t>& grad_map();
   bool grad_map_stale_ = false;  // grad_slot_of_row_ lacks the gradient's rows (hashed slots)
 
   float* weight_ = nullptr;
