@@ -6,7 +6,7 @@
 // scripts/demo-data.mjs prepares it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, openPage, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
+import { dropFile, hasChromium, openPage, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
 
 let env;
 before(async () => {
@@ -86,12 +86,7 @@ test('another table abandons the build under way (its worker ends) and gets an i
   assert.equal(await page.getAttribute('#index-status', 'data-state'), 'building', 'GloVe\'s build is under way');
 
   // A text file: the worker reads it with loadWordVectors, as the page did.
-  const text = tinyGlove();
-  await page.evaluate((body) => {
-    const data = new DataTransfer();
-    data.items.add(new File([body], 'tiny-glove.txt', { type: 'text/plain' }));
-    dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-  }, text);
+  await dropFile(page, 'tiny-glove.txt', tinyGlove());
   await page.waitForSelector('#explore[data-vectors="file"]');
   await indexWorkers(workers)[0].closed; // GloVe's build, abandoned
   await ready(page);

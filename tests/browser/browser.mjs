@@ -15,18 +15,32 @@ const SCREENSHOTS = fileURLToPath(new URL('./screenshots/', import.meta.url));
 export const PHONE = { width: 390, height: 844 };
 export const DESKTOP = { width: 1280, height: 900 };
 
-/** Starts the server and the browser; `close()` stops both. */
-export async function start() {
-  assert.ok(existsSync(`${ROOT}dist/index.js`), 'dist/index.js is missing: run `npm run build` first');
-  const dataDir = await demoData({ quiet: true }); // made by `npm test` before the layers run
+/** Debian's Chromium, headless, as every layer that drives a page launches it. */
+export async function launchChromium() {
   const { chromium } = await import('playwright-core');
-  const server = await serve({ port: 0, quiet: true, dataDir });
-  const browser = await chromium.launch({
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
       '--no-first-run', '--disable-sync'],
   });
+}
+
+/** Drops a file named `name` holding `body` on the page, as a user dragging it in would. */
+export function dropFile(page, name, body) {
+  return page.evaluate(([fileName, text]) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], fileName, { type: 'text/plain' }));
+    dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, [name, body]);
+}
+
+/** Starts the server and the browser; `close()` stops both. */
+export async function start() {
+  assert.ok(existsSync(`${ROOT}dist/index.js`), 'dist/index.js is missing: run `npm run build` first');
+  const dataDir = await demoData({ quiet: true }); // made by `npm test` before the layers run
+  const server = await serve({ port: 0, quiet: true, dataDir });
+  const browser = await launchChromium();
   return {
     url: server.url,
     browser,

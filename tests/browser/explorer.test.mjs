@@ -3,7 +3,7 @@
 // dropped or picked by the visitor.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { hasChromium, openPage, PHONE, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
+import { dropFile, hasChromium, openPage, PHONE, screenshot, SKIP, start, TINY, tinyGlove } from './browser.mjs';
 
 const GLOVE = '/data/glove.6B.100d.safetensors';
 
@@ -155,12 +155,7 @@ test('explorer: a dropped GloVe file switches the explorer; a malformed one show
   const opened = await openExplorer('#word=king');
   const { page, problems, close } = opened;
   try {
-    const text = tinyGlove();
-    await page.evaluate((body) => {
-      const data = new DataTransfer();
-      data.items.add(new File([body], 'tiny-glove.txt', { type: 'text/plain' }));
-      dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
-    }, text);
+    await dropFile(page, 'tiny-glove.txt', tinyGlove());
     await page.waitForSelector('#explore[data-vectors="file"]');
     assert.match(await page.textContent('#vectors-info'), /^tiny-glove\.txt · 6 words × 4/);
     await page.waitForFunction(() => document.querySelector('#results').dataset.view === '#word=cat', null, { timeout: 10_000 });

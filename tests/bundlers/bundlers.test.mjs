@@ -13,11 +13,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { availableParallelism } from 'node:os';
 import { extname, join } from 'node:path';
 import { serve } from '../../scripts/serve.mjs';
+import { SKIP, hasChromium, launchChromium } from '../browser/browser.mjs';
 import { ROOT, TOOLS, copyApp, createWorkspace, installTools, outputSize, pool, run, startDevServer, toolVersions } from './apps.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
-const SKIP = `${CHROMIUM} not found (apt-get install -y chromium)`;
 
 // Browser cases. tool: the package whose pinned version builds it; site: the folder served
 // (index.html at its root); out: the bundler's output, measured; dev: served by `npm run dev`;
@@ -66,13 +64,7 @@ before(async () => {
   const outcomes = await pool(todo.map(([, job]) => job), availableParallelism());
   todo.forEach(([name], i) => jobs.set(name, outcomes[i]));
   if (hasChromium) {
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }
 }, { timeout: 600_000 });
 

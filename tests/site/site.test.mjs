@@ -13,13 +13,13 @@ import { join, posix, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSite } from '../../scripts/site.mjs';
 import { freePort, waitForPort } from '../remote/servers.mjs'; // the remote layer's server helpers
+import { SKIP as CHROMIUM_SKIP, hasChromium, launchChromium } from '../browser/browser.mjs';
 
 const NGINX = '/usr/sbin/nginx';
-const CHROMIUM = '/usr/bin/chromium';
 const PREFIX = '/wasm-embedding/';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const SKIP = !existsSync(NGINX) ? `${NGINX} not found (apt-get install -y nginx-light; scripts/bootstrap.sh does)`
-  : !existsSync(CHROMIUM) ? `${CHROMIUM} not found (apt-get install -y chromium)` : false;
+  : !hasChromium ? CHROMIUM_SKIP : false;
 let site;
 let work;
 let nginx;
@@ -58,13 +58,7 @@ before(async () => {
   nginx = spawn(NGINX, ['-p', work, '-e', join(work, 'error.log'), '-c', join(work, 'nginx.conf')], { stdio: 'ignore' });
   await waitForPort(port, nginx, 'nginx');
   base = `http://127.0.0.1:${port}${PREFIX}`;
-  const { chromium } = await import('playwright-core');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--no-first-run', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
