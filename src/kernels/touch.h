@@ -50,24 +50,29 @@ class RowToucher {
   }
 
  private:
-  // Out of line: one copy of the loop for all callers (wasm size), called once a block.
+  // Out of line: one copy of the loop for all callers (wasm size), called once a block. The
+  // loaded bits gather in a local: acc_ is in memory, which the row's bytes may alias, so
+  // folding into acc_ directly stores it after every load.
   __attribute__((noinline)) void touch_block(std::size_t j) {
     until_ = j + block_ < n_ ? j + block_ : n_;
+    std::uint32_t acc = acc_;
     for (std::size_t i = j; i < until_; ++i)
-      if (idx_[i] >= 0) touch(base_ + static_cast<std::size_t>(idx_[i]) * row_bytes_);
+      if (idx_[i] >= 0) acc |= touch(base_ + static_cast<std::size_t>(idx_[i]) * row_bytes_);
+    acc_ = acc;
   }
 
-  // One word from every 64-byte line of the row (rows of at least 4 bytes).
-  void touch(const unsigned char* row) {
-    std::uint32_t word;
+  // One word from every 64-byte line of the row (rows of at least 4 bytes), OR-ed together.
+  std::uint32_t touch(const unsigned char* row) const {
+    std::uint32_t word, acc = 0;
     for (std::size_t at = 0; at + sizeof word <= row_bytes_; at += 64) {
       std::memcpy(&word, row + at, sizeof word);
-      acc_ |= word;
+      acc |= word;
     }
     if (last_word_) {  // the last line of a row that starts mid-line
       std::memcpy(&word, row + row_bytes_ - sizeof word, sizeof word);
-      acc_ |= word;
+      acc |= word;
     }
+    return acc;
   }
 
   const unsigned char* base_;
