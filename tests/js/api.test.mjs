@@ -202,6 +202,34 @@ test('Batch: the zero-copy path gives forward and backward results without copie
   reference.dispose();
 });
 
+test('Batch: backward reads gradOutput when called, so one Batch accumulates several mini-batches before a step', () => {
+  // Gradient accumulation through one Batch: each mini-batch overwrites indices and gradOutput
+  // before its backward. The step must apply both calls' gradients, as separate copying calls
+  // give them, bit for bit (a backward that kept a reference to gradOutput would apply the
+  // second mini-batch twice).
+  const dim = 8, next = random(31);
+  const parts = [0, 1].map(() => ({
+    idx: Int32Array.from({ length: 64 }, () => Math.floor(next() * 40)),
+    G: Float32Array.from({ length: 64 * dim }, () => next() * 2 - 1),
+  }));
+  const viaBatch = new Embedding(40, dim, { seed: 5 }), viaCopies = new Embedding(40, dim, { seed: 5 });
+  const optBatch = new SGD([viaBatch], { lr: 0.1 }), optCopies = new SGD([viaCopies], { lr: 0.1 });
+  const batch = viaBatch.batch(64);
+  for (const { idx, G } of parts) {
+    batch.indices.set(idx);
+    batch.forward();
+    batch.gradOutput.set(G);
+    batch.backward();
+    viaCopies.backward(idx, G);
+  }
+  batch.gradOutput.fill(1e6); // written after the last backward, before the step: not part of it
+  optBatch.step();
+  optCopies.step();
+  assert.deepEqual(viaBatch.weight, viaCopies.weight);
+  batch.dispose();
+  for (const o of [optBatch, optCopies, viaBatch, viaCopies]) o.dispose();
+});
+
 test('forward and backward of calls bigger than their 1 MB copy pieces equal the zero-copy ones, bit for bit', () => {
   // 3,000 lookups of 256 floats: 3 MB, copied in and out in three pieces; paddingIdx and
   // repeated rows across the pieces' boundaries.
