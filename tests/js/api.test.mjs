@@ -205,8 +205,8 @@ test('Batch: the zero-copy path gives forward and backward results without copie
 test('Batch: backward reads gradOutput when called, so one Batch accumulates several mini-batches before a step', () => {
   // Gradient accumulation through one Batch: each mini-batch overwrites indices and gradOutput
   // before its backward. The step must apply both calls' gradients, as separate copying calls
-  // give them, bit for bit (a backward that kept a reference to gradOutput would apply the
-  // second mini-batch twice).
+  // give them, bit for bit (a backward that kept a reference to gradOutput would apply what
+  // gradOutput holds at the step instead).
   const dim = 8, next = random(31);
   const parts = [0, 1].map(() => ({
     idx: Int32Array.from({ length: 64 }, () => Math.floor(next() * 40)),
